@@ -1,0 +1,37 @@
+"""A small Flask app used to show and test the stack: a page, a health check and an echo of the request."""
+import os
+
+from flask import Flask, jsonify, render_template, request, url_for
+
+
+def create_app():
+    app = Flask(__name__)
+
+    @app.after_request
+    def mark_app_response(response):
+        # Lets tests tell a response of the app from one nginx served on its own.
+        response.headers["X-Served-By"] = "flask"
+        return response
+
+    @app.route("/")
+    def index():
+        return render_template("index.html", greeting=os.environ.get("HELLO_GREETING", "Hello"))
+
+    @app.route("/healthz")
+    def healthz():
+        return jsonify(status="ok")
+
+    @app.route("/whoami")
+    def whoami():
+        return jsonify(
+            remote_addr=request.remote_addr,
+            scheme=request.scheme,
+            host=request.host,
+            url=url_for("whoami", _external=True),
+            static_url=url_for("static", filename="style.css", _external=True),
+        )
+
+    return app
+
+
+app = create_app()

@@ -1,0 +1,107 @@
+"""The stack as a user sees it: pages through nginx, static files, the truth about each request, and the hosts."""
+import pytest
+
+from conftest import EXAMPLE_STATIC
+
+
+def test_page_comes_from_the_app_through_nginx(stack):
+    response = stack.get()
+    assert response.status == 200
+    assert response.headers.get("X-Served-By") == "flask"
+    assert f"<h1>{stack.greeting}</h1>" in response.body.decode()
+
+
+def test_health_check_answers(stack):
+    response = stack.get("healthz")
+    assert response.status == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("name", ["logo.png", "style.css"])
+def test_static_file_is_served_by_nginx_byte_for_byte(stack, name):
+    response = stack.get(f"static/{name}")
+    assert response.status == 200
+    assert response.body == (EXAMPLE_STATIC / name).read_bytes()
+    # The app marks each of its responses; nginx answered this one alone.
+    assert "X-Served-By" not in response.headers
+    assert "max-age=" in response.headers.get("Cache-Control", "")
+
+
+def test_static_alias_does_not_leak_the_code(stack):
+    response = stack.get("static../hello/__init__.py")
+    assert b"create_app" not in response.body
+    assert stack.get("static/../__init__.py").status in (400, 404)
+
+
+def test_app_sees_the_client_and_not_forged_headers(stack):
+    forged = {
+        "X-Forwarded-For": "203.0.113.7",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "evil.test",
+        "X-Forwarded-Prefix": "/evil",
+    }
+    seen = stack.get("whoami", headers=forged).json()
+    public = f"{stack.server_name}:{stack.port}"
+    assert seen == {
+        "remote_addr": "127.0.0.1",
+        "scheme": "http",
+        "host": public,
+        "url": f"http://{public}{stack.location}whoami",
+        "static_url": f"http://{public}{stack.location}static/style.css",
+    }
+
+
+def test_app_server_listens_only_where_configured(host, stack):
+    tcp_listeners = host.check_output("ss -Hltnp")
+    app_lines = [line for line in tcp_listeners.splitlines() if '"gunicorn"' in line]
+    if stack.listen.startswith("unix:"):
+        socket = host.file(stack.listen.removeprefix("unix:"))
+        assert socket.is_socket
+        assert socket.user == stack.name
+        assert socket.group == "www-data"
+        assert socket.mode == 0o660
+        assert app_lines == []
+    else:
+        assert app_lines, tcp_listeners
+        assert all(line.split()[3] == stack.listen for line in app_lines), app_lines
+
+
+def test_services_are_enabled_and_running(host, stack):
+    for unit in ("nginx", f"gunicorn-{stack.name}.socket", f"gunicorn-{stack.name}.service"):
+        service = host.service(unit)
+        assert service.is_enabled, unit
+        assert service.is_running, unit
+
+
+def test_app_runs_as_its_user_not_root(host, stack):
+    workers = host.process.filter(comm="gunicorn")
+    assert len(workers) >= 2
+    assert {worker.user for worker in workers} == {stack.name}
+    assert host.user(stack.name).shell == "/usr/sbin/nologin"
+
+
+def test_app_cannot_write_its_code(host, stack):
+    assert host.run(f"sudo -u {stack.name} test -w /srv/{stack.name}/app").rc != 0
+    assert host.run(f"sudo -u {stack.name} test -w /var/lib/{stack.name}").rc == 0
+
+
+def test_environment_file_is_private(host, stack):
+    env = host.file(f"/etc/{stack.name}/env")
+    assert (env.user, env.group, env.mode) == ("root", stack.name, 0o640)
+
+
+def test_nginx_configuration_is_valid(host):
+    assert host.run("nginx -t").rc == 0
+
+
+def test_default_site_is_gone(host):
+    assert not host.file("/etc/nginx/sites-enabled/default").exists
+    assert "server_tokens off;" in host.check_output("nginx -T 2>/dev/null")
+
+
+def test_check_mode_reports_no_change(host, check_mode_recap):
+    recap, result = check_mode_recap
+    counters = recap.get(host.ansible.get_variables()["inventory_hostname"])
+    assert counters is not None, result.stdout + result.stderr
+    assert counters["changed"] == 0, result.stdout
+    assert counters["failed"] == 0 and counters["unreachable"] == 0, result.stdout

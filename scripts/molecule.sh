@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Run Molecule scenarios one after another (they share the host's loopback), timing each.
+# usage: molecule.sh [scenario]   default: every scenario under molecule/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ $# -gt 0 ] && [ -n "$1" ]; then
+  scenarios=("$1")
+else
+  mapfile -t scenarios < <(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -n1 basename | sort)
+fi
+
+# Stop the engine at the end only if this run started it.
+if ! docker info >/dev/null 2>&1; then
+  scripts/engine.sh start
+  trap 'scripts/engine.sh stop' EXIT
+fi
+scripts/images.sh
+
+report=()
+for scenario in "${scenarios[@]}"; do
+  echo "=== molecule test -s $scenario"
+  start=$(date +%s)
+  molecule test -s "$scenario"
+  report+=("$scenario: $(( $(date +%s) - start )) s")
+done
+printf '=== scenario times\n'
+printf '%s\n' "${report[@]}"

@@ -1,0 +1,33 @@
+"""Each role's defaults/main.yml and meta/argument_specs.yml name the same variables with the same defaults."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROLES = sorted(path for path in (Path(__file__).resolve().parents[2] / "roles").iterdir() if path.is_dir())
+
+
+def load(path):
+    return yaml.safe_load(path.read_text()) or {}
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: role.name)
+def test_defaults_match_argument_specs(role):
+    defaults = load(role / "defaults" / "main.yml")
+    options = load(role / "meta" / "argument_specs.yml")["argument_specs"]["main"]["options"]
+    documented = {name: spec["default"] for name, spec in options.items() if "default" in spec}
+    required = {name for name, spec in options.items() if spec.get("required")}
+    assert documented == defaults
+    assert not required & set(defaults), "a required variable must not have a default"
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: role.name)
+def test_variables_carry_the_role_prefix(role):
+    options = load(role / "meta" / "argument_specs.yml")["argument_specs"]["main"]["options"]
+    assert [name for name in options if not name.startswith(f"{role.name}_")] == []
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: role.name)
+def test_every_option_is_described(role):
+    options = load(role / "meta" / "argument_specs.yml")["argument_specs"]["main"]["options"]
+    assert [name for name, spec in options.items() if not spec.get("description")] == []
