@@ -5,7 +5,7 @@ set -euo pipefail
 
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(bookworm trixie)
-packages=systemd,systemd-sysv,python3,ca-certificates,iproute2,sudo
+packages=systemd,systemd-sysv,python3,ca-certificates,iproute2,sudo,procps
 mirror=${WSGI_STACK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 local_ca_dir=/usr/local/share/ca-certificates
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import testinfra
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_STATIC = REPO / "examples" / "app" / "hello" / "static"
@@ -65,12 +66,23 @@ def stack(host):
     )
 
 
+def molecule_inventory():
+    return Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "inventory"
+
+
+@pytest.fixture(scope="session")
+def first_app_host():
+    """The first host of the app group, for the tests that run a whole playbook once per scenario."""
+    listing = json.loads(subprocess.check_output(["ansible-inventory", "-i", str(molecule_inventory()), "--list"]))
+    name = sorted(listing["app"]["hosts"])[0]
+    return testinfra.get_host(f"ansible://{name}", ansible_inventory=str(molecule_inventory()))
+
+
 @pytest.fixture(scope="session")
 def check_mode_recap():
-    """Run the converge playbook once in check mode against every host; return each host's recap counters."""
-    inventory = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "inventory"
+    """Run the converge playbook once in check mode, with diffs, against every host; return the recap counters."""
     result = subprocess.run(
-        ["ansible-playbook", "-i", str(inventory), str(REPO / "playbooks" / "site.yml"), "--check"],
+        ["ansible-playbook", "-i", str(molecule_inventory()), str(REPO / "playbooks" / "site.yml"), "--check", "--diff", "-v"],
         capture_output=True,
         text=True,
         check=False,

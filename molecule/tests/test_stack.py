@@ -52,18 +52,19 @@ def test_app_sees_the_client_and_not_forged_headers(stack):
 
 
 def test_app_server_listens_only_where_configured(host, stack):
-    tcp_listeners = host.check_output("ss -Hltnp")
-    app_lines = [line for line in tcp_listeners.splitlines() if '"gunicorn"' in line]
+    listen = stack.listen.removeprefix("unix:")
+    assert host.check_output(f"systemctl show -P Listen gunicorn-{stack.name}.socket") == f"{listen} (Stream)"
+    tcp_listeners = host.check_output("ss -Hltnp").splitlines()
+    # gunicorn binds nothing itself: it serves the one socket systemd hands it.
+    assert [line for line in tcp_listeners if '"gunicorn"' in line] == []
     if stack.listen.startswith("unix:"):
-        socket = host.file(stack.listen.removeprefix("unix:"))
+        socket = host.file(listen)
         assert socket.is_socket
-        assert socket.user == stack.name
-        assert socket.group == "www-data"
-        assert socket.mode == 0o660
-        assert app_lines == []
+        assert (socket.user, socket.group, socket.mode) == (stack.name, "www-data", 0o660)
     else:
-        assert app_lines, tcp_listeners
-        assert all(line.split()[3] == stack.listen for line in app_lines), app_lines
+        port = listen.rsplit(":", 1)[1]
+        on_port = [line.split()[3] for line in tcp_listeners if line.split()[3].endswith(f":{port}")]
+        assert on_port == [listen]
 
 
 def test_services_are_enabled_and_running(host, stack):
@@ -105,3 +106,4 @@ def test_check_mode_reports_no_change(host, check_mode_recap):
     assert counters is not None, result.stdout + result.stderr
     assert counters["changed"] == 0, result.stdout
     assert counters["failed"] == 0 and counters["unreachable"] == 0, result.stdout
+

@@ -7,8 +7,15 @@ import yaml
 ROLES = sorted(path for path in (Path(__file__).resolve().parents[2] / "roles").iterdir() if path.is_dir())
 
 
+class SpecLoader(yaml.SafeLoader):
+    """Reads argument specs as Ansible does, where `!unsafe` marks a default shown as written, never templated."""
+
+
+SpecLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
+
+
 def load(path):
-    return yaml.safe_load(path.read_text()) or {}
+    return yaml.load(path.read_text(), Loader=SpecLoader) or {}
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda role: role.name)

@@ -1,0 +1,32 @@
+"""Secrets in flask_app_env reach the app's environment file and never Ansible's output, not even in a diff."""
+import json
+import os
+import re
+import subprocess
+
+from conftest import REPO, molecule_inventory
+
+
+def test_changed_secret_is_not_printed(first_app_host):
+    variables = first_app_host.ansible.get_variables()
+    env_file = first_app_host.file(f"/etc/{variables['flask_app_name']}/env")
+    old_secret = variables["flask_app_env"]["HELLO_SECRET_KEY"]
+    new_secret = "rotated-secret-7a3b0e91"
+    assert f'HELLO_SECRET_KEY="{old_secret}"' in env_file.content_string
+
+    rotated = {"flask_app_env": {**variables["flask_app_env"], "HELLO_SECRET_KEY": new_secret}}
+    result = subprocess.run(
+        [
+            "ansible-playbook", "-i", str(molecule_inventory()), str(REPO / "playbooks" / "site.yml"),
+            "--check", "--diff", "-vv", "--limit", variables["inventory_hostname"], "-e", json.dumps(rotated),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "ANSIBLE_FORCE_COLOR": "false", "ANSIBLE_NOCOLOR": "true"},
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert re.search(r"changed=[1-9]", output), "the rotated secret should change the environment file"
+    assert old_secret not in output
+    assert new_secret not in output
