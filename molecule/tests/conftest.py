@@ -54,6 +54,10 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(host):
+    return stack_of(host)
+
+
+def stack_of(host):
     variables = host.ansible.get_variables()
     name = variables["flask_app_name"]
     return Stack(
