@@ -3,6 +3,7 @@
 Containers use the host's network, so the tests reach nginx on 127.0.0.1 directly from the controller, like a
 client would, and run commands inside the container through Testinfra's `host`.
 """
+import functools
 import json
 import os
 import re
@@ -34,11 +35,17 @@ class Stack:
     """What the inventory says about one host, as its user knows it."""
 
     name: str
+    server: str
     listen: str
     port: int
     server_name: str
     location: str
     greeting: str
+
+    @property
+    def unit(self):
+        """The app server's systemd service."""
+        return f"{self.server}-{self.name}.service"
 
     def url(self, path=""):
         return f"http://127.0.0.1:{self.port}{self.location}{path}"
@@ -62,6 +69,7 @@ def stack_of(host):
     name = variables["flask_app_name"]
     return Stack(
         name=name,
+        server=variables.get("flask_app_server", "gunicorn"),
         listen=variables.get("flask_app_listen", f"unix:/run/{name}/app.sock"),
         port=int(variables.get("nginx_http_port", 80)),
         server_name=variables["nginx_server_names"][0],
@@ -70,28 +78,69 @@ def stack_of(host):
     )
 
 
+def main_pid(host, unit):
+    return int(host.check_output(f"systemctl show -P MainPID {unit}"))
+
+
+def worker_pids(host, master):
+    return set(host.check_output(f"cat /proc/{master}/task/{master}/children").split())
+
+
 def molecule_inventory():
     return Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "inventory"
+
+
+@functools.cache
+def first_app_host_name():
+    listing = json.loads(subprocess.check_output(["ansible-inventory", "-i", str(molecule_inventory()), "--list"]))
+    return sorted(listing["app"]["hosts"])[0]
+
+
+@functools.cache
+def scenario_app_server():
+    """The app server of the scenario's first app host, known before tests are collected."""
+    host_vars = json.loads(subprocess.check_output(
+        ["ansible-inventory", "-i", str(molecule_inventory()), "--host", first_app_host_name()]
+    ))
+    return host_vars.get("flask_app_server", "gunicorn")
 
 
 @pytest.fixture(scope="session")
 def first_app_host():
     """The first host of the app group, for the tests that run a whole playbook once per scenario."""
-    listing = json.loads(subprocess.check_output(["ansible-inventory", "-i", str(molecule_inventory()), "--list"]))
-    name = sorted(listing["app"]["hosts"])[0]
-    return testinfra.get_host(f"ansible://{name}", ansible_inventory=str(molecule_inventory()))
+    return testinfra.get_host(f"ansible://{first_app_host_name()}", ansible_inventory=str(molecule_inventory()))
+
+
+ANSIBLE_ENV = {**os.environ, "ANSIBLE_FORCE_COLOR": "false", "ANSIBLE_NOCOLOR": "true"}
+
+
+def site_command(*args):
+    """ansible-playbook running the site playbook on the scenario's inventory, with more arguments."""
+    return ["ansible-playbook", "-i", str(molecule_inventory()), str(REPO / "playbooks" / "site.yml"), *args]
+
+
+def run_site(*args):
+    return subprocess.run(site_command(*args), capture_output=True, text=True, check=False, env=ANSIBLE_ENV)
+
+
+def converge(host, **extra_vars):
+    """Converge one host again, with extra variables; it must succeed."""
+    name = host.ansible.get_variables()["inventory_hostname"]
+    result = run_site("--limit", name, "-e", json.dumps(extra_vars))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture
+def host_restored(first_app_host):
+    """The first app host, converged back to the inventory's settings after the test."""
+    yield first_app_host
+    converge(first_app_host)
 
 
 @pytest.fixture(scope="session")
 def check_mode_recap():
     """Run the converge playbook once in check mode, with diffs, against every host; return the recap counters."""
-    result = subprocess.run(
-        ["ansible-playbook", "-i", str(molecule_inventory()), str(REPO / "playbooks" / "site.yml"), "--check", "--diff", "-v"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "ANSIBLE_FORCE_COLOR": "false", "ANSIBLE_NOCOLOR": "true"},
-    )
+    result = run_site("--check", "--diff", "-v")
     recap = {}
     for line in result.stdout.splitlines():
         match = re.match(r"^(\S+)\s+:\s+(ok=.*)$", line)

@@ -1,13 +1,12 @@
 """Bad settings are refused before any host changes, with a message that names the variable."""
 import json
-import os
 import subprocess
 
 import pytest
 
-from conftest import REPO, molecule_inventory
+from conftest import ANSIBLE_ENV, scenario_app_server, site_command
 
-BAD_SETTINGS = [
+COMMON_BAD_SETTINGS = [
     ("flask_app_name", "Hello World"),
     ("flask_app_server", "apache"),
     ("flask_app_listen", "0.0.0.0:8000"),
@@ -18,8 +17,6 @@ BAD_SETTINGS = [
     ("flask_app_env", {"BAD-NAME": "x"}),
     ("flask_app_env", {"TWO_LINES": "a\nb"}),
     ("flask_app_trusted_proxies", -1),
-    ("gunicorn_workers", 0),
-    ("gunicorn_worker_class", "sync; import os"),
     ("nginx_server_names", ["example.com; return 200"]),
     ("nginx_server_names", "example.com"),
     ("nginx_static_dir", "/srv/hello/../../etc"),
@@ -27,16 +24,31 @@ BAD_SETTINGS = [
     ("nginx_app_location", "/shop"),
     ("nginx_client_max_body_size", "10m; autoindex on"),
     ("nginx_upstream_servers", ["unix:/tmp/evil.sock; }"]),
+    ("nginx_upstream_protocol", "fastcgi"),
 ]
+APP_SERVER_BAD_SETTINGS = {
+    "gunicorn": [
+        ("gunicorn_workers", 0),
+        ("gunicorn_worker_class", "sync; import os"),
+        ("gunicorn_access_log", "/var/log/x.log\nbind = 0.0.0.0:80"),
+    ],
+    "uwsgi": [
+        ("uwsgi_processes", 0),
+        ("uwsgi_harakiri", "soon"),
+        ("uwsgi_cheaper", 5),
+        ("uwsgi_stats_socket", "/tmp/stats.sock"),
+        ("uwsgi_extra_settings", {"bad option": 1}),
+        ("uwsgi_extra_settings", {"memory-report": "true\nsocket = 0.0.0.0:80"}),
+        ("uwsgi_protocol", "fastcgi"),
+    ],
+}
+BAD_SETTINGS = COMMON_BAD_SETTINGS + APP_SERVER_BAD_SETTINGS[scenario_app_server()]
 
 
-def run_playbook(*args, inventory="localhost,"):
+def start_site(*args):
     return subprocess.Popen(
-        ["ansible-playbook", "-i", str(inventory), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "ANSIBLE_FORCE_COLOR": "false", "ANSIBLE_NOCOLOR": "true"},
+        site_command(*args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=ANSIBLE_ENV,
     )
 
 
@@ -52,8 +64,7 @@ def bad_runs(first_app_host):
     for batch_start in range(0, len(BAD_SETTINGS), 4):
         batch = BAD_SETTINGS[batch_start:batch_start + 4]
         results += finish([
-            run_playbook(str(REPO / "playbooks" / "site.yml"), "--limit", first_host,
-                         "-e", json.dumps({variable: value}), inventory=molecule_inventory())
+            start_site("--limit", first_host, "-e", json.dumps({variable: value}))
             for variable, value in batch
         ])
     return dict(zip(range(len(BAD_SETTINGS)), results))
@@ -75,6 +86,10 @@ def test_bad_setting_is_refused_before_any_change(bad_runs, case):
 def test_missing_required_setting_is_named(tmp_path, given, missing):
     playbook = tmp_path / "bare.yml"
     playbook.write_text("- hosts: localhost\n  gather_facts: false\n  roles: [wsgi.stack.flask_app]\n")
-    [(output, returncode)] = finish([run_playbook(str(playbook), "-e", json.dumps(given))])
+    bare = subprocess.Popen(
+        ["ansible-playbook", "-i", "localhost,", str(playbook), "-e", json.dumps(given)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ANSIBLE_ENV,
+    )
+    [(output, returncode)] = finish([bare])
     assert returncode != 0, output
     assert missing in output, output

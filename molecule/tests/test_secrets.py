@@ -1,10 +1,8 @@
 """Secrets in flask_app_env reach the app's environment file and never Ansible's output, not even in a diff."""
 import json
-import os
 import re
-import subprocess
 
-from conftest import REPO, molecule_inventory
+from conftest import run_site
 
 
 def test_changed_secret_is_not_printed(first_app_host):
@@ -15,15 +13,8 @@ def test_changed_secret_is_not_printed(first_app_host):
     assert f'HELLO_SECRET_KEY="{old_secret}"' in env_file.content_string
 
     rotated = {"flask_app_env": {**variables["flask_app_env"], "HELLO_SECRET_KEY": new_secret}}
-    result = subprocess.run(
-        [
-            "ansible-playbook", "-i", str(molecule_inventory()), str(REPO / "playbooks" / "site.yml"),
-            "--check", "--diff", "-vv", "--limit", variables["inventory_hostname"], "-e", json.dumps(rotated),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "ANSIBLE_FORCE_COLOR": "false", "ANSIBLE_NOCOLOR": "true"},
+    result = run_site(
+        "--check", "--diff", "-vv", "--limit", variables["inventory_hostname"], "-e", json.dumps(rotated)
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output

@@ -1,5 +1,6 @@
 """A small Flask app used to show and test the stack: a page, a health check and an echo of the request."""
 import os
+import time
 
 from flask import Flask, jsonify, render_template, request, url_for
 
@@ -20,6 +21,13 @@ def create_app():
     @app.route("/healthz")
     def healthz():
         return jsonify(status="ok")
+
+    @app.route("/slow")
+    def slow():
+        # A deliberately slow answer, to show the app server's request time limit.
+        seconds = min(float(request.args.get("seconds", "1")), 120.0)
+        time.sleep(seconds)
+        return jsonify(slept=seconds)
 
     @app.route("/whoami")
     def whoami():

@@ -1,0 +1,72 @@
+"""uWSGI as the app server: its stats server, harakiri, and a clean switch to gunicorn and back."""
+import json
+import time
+
+from conftest import converge, main_pid, stack_of
+
+STATS_CLIENT = (
+    "import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); chunks = []\n"
+    "while chunk := s.recv(65536): chunks.append(chunk)\n"
+    "sys.stdout.write(b''.join(chunks).decode())"
+)
+
+
+def stats(host):
+    path = host.ansible.get_variables()["uwsgi_stats_socket"]
+    return json.loads(host.check_output(f"python3 -c \"{STATS_CLIENT}\" {path}"))
+
+
+def worker_pids_in_stats(host):
+    return {worker["pid"] for worker in stats(host)["workers"] if worker["pid"] > 0}
+
+
+def test_stats_list_the_configured_workers(host):
+    report = stats(host)
+    assert len(report["workers"]) == int(host.ansible.get_variables()["uwsgi_processes"])
+    assert report["pid"] == main_pid(host, stack_of(host).unit)
+
+
+def test_harakiri_cuts_a_slow_request_and_replaces_its_worker(host):
+    stack = stack_of(host)
+    limit = int(host.ansible.get_variables()["uwsgi_harakiri"])
+    before = worker_pids_in_stats(host)
+    harakiri_before = sum(worker.get("harakiri_count", 0) for worker in stats(host)["workers"])
+
+    cut = stack.get(f"slow?seconds={limit + 4}")
+    assert cut.status == 502
+
+    deadline = time.monotonic() + 20
+    while worker_pids_in_stats(host) <= before and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert worker_pids_in_stats(host) - before, "a new worker should replace the one harakiri killed"
+    assert sum(worker.get("harakiri_count", 0) for worker in stats(host)["workers"]) > harakiri_before
+    assert stack.get("healthz").status == 200
+
+
+def leftovers(host, name, server):
+    files = {
+        "gunicorn": [f"/etc/systemd/system/gunicorn-{name}.service", f"/etc/systemd/system/gunicorn-{name}.socket",
+                     f"/etc/{name}/gunicorn.conf.py"],
+        "uwsgi": [f"/etc/systemd/system/uwsgi-{name}.service", f"/etc/{name}/uwsgi.ini"],
+    }[server]
+    found = [path for path in files if host.file(path).exists]
+    units = host.check_output(f"systemctl list-units --all --plain --no-legend '{server}-{name}*'")
+    return found + ([units] if units.strip() else [])
+
+
+def test_switching_app_servers_leaves_nothing_behind(host_restored):
+    host = host_restored
+    stack = stack_of(host)
+
+    converge(host, flask_app_server="gunicorn")
+    assert leftovers(host, stack.name, "uwsgi") == []
+    assert host.service(f"gunicorn-{stack.name}.service").is_running
+    assert stack.get("healthz").status == 200
+
+    converge(host)
+    assert leftovers(host, stack.name, "gunicorn") == []
+    assert host.service(stack.unit).is_running
+    assert stack.get("healthz").status == 200
+    if stack.listen.startswith("unix:"):
+        socket = host.file(stack.listen.removeprefix("unix:"))
+        assert (socket.user, socket.group, socket.mode) == (stack.name, "www-data", 0o660)
