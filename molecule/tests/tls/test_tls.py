@@ -1,0 +1,170 @@
+"""HTTPS as a browser and a TLS scanner see it: redirect, HSTS, headers, certificates, unknown names, renewals."""
+import json
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import converge, stack_of
+
+SECURITY_HEADERS = {
+    "X-Frame-Options": "SAMEORIGIN",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args):
+        return None
+
+
+def tls_settings(host):
+    variables = host.ansible.get_variables()
+    return variables["nginx_server_names"][0], int(variables["nginx_http_port"]), int(variables["nginx_https_port"])
+
+
+def trusted_root(host, tmp_path):
+    """The root a client must trust: the host's own CA, or Pebble's root for ACME certificates."""
+    path = tmp_path / "root.pem"
+    if path.exists():
+        return path
+    if host.ansible.get_variables()["nginx_tls_source"] == "selfsigned":
+        pem = host.file("/etc/nginx/tls/wsgi-stack-ca/ca.crt").content_string
+    else:
+        pem = host.check_output(
+            "python3 -c \"import urllib.request; print(urllib.request.urlopen('https://127.0.0.1:15000/roots/0').read().decode())\""
+        )
+    path.write_text(pem)
+    return path
+
+
+def https_get(host, tmp_path, path="/", server_name=None):
+    name, _, https_port = tls_settings(host)
+    context = ssl.create_default_context(cafile=str(trusted_root(host, tmp_path)))
+    connection = socket.create_connection(("127.0.0.1", https_port), timeout=10)
+    wrapped = context.wrap_socket(connection, server_hostname=server_name or name)
+    request = f"GET {path} HTTP/1.1\r\nHost: {server_name or name}\r\nConnection: close\r\n\r\n".encode()
+    wrapped.sendall(request)
+    chunks = []
+    while chunk := wrapped.recv(65536):
+        chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        key, _, value = line.partition(": ")
+        headers[key.lower()] = value
+    return int(lines[0].split()[1]), headers, body
+
+
+def test_http_redirects_to_https(host):
+    name, http_port, https_port = tls_settings(host)
+    opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(f"http://127.0.0.1:{http_port}/healthz?x=1", headers={"Host": name})
+    with pytest.raises(urllib.error.HTTPError) as redirect:
+        opener.open(request, timeout=10)
+    assert redirect.value.code == 301
+    assert redirect.value.headers["Location"] == f"https://{name}:{https_port}/healthz?x=1"
+
+
+@pytest.mark.parametrize(("path", "status"), [("/", 200), ("/no-such-page", 404), ("/static/style.css", 200)])
+def test_https_answers_with_hsts_and_security_headers(host, tmp_path, path, status):
+    got_status, headers, _ = https_get(host, tmp_path, path)
+    assert got_status == status
+    assert headers["strict-transport-security"] == "max-age=63072000"
+    for name, value in SECURITY_HEADERS.items():
+        assert headers[name.lower()] == value, name
+    assert "default-src 'self'" in headers["content-security-policy"]
+    assert "server" in headers and headers["server"] == "nginx"
+
+
+def test_app_sees_https(host, tmp_path):
+    name, _, https_port = tls_settings(host)
+    _, _, body = https_get(host, tmp_path, "/whoami")
+    seen = json.loads(body)
+    assert seen["scheme"] == "https"
+    assert seen["url"] == f"https://{name}:{https_port}/whoami"
+
+
+def test_unknown_names_get_nothing(host, tmp_path):
+    _, http_port, https_port = tls_settings(host)
+    with pytest.raises((ConnectionError, urllib.error.URLError, OSError)):
+        urllib.request.urlopen(
+            urllib.request.Request(f"http://127.0.0.1:{http_port}/", headers={"Host": "unknown.test"}), timeout=10
+        )
+    with pytest.raises(ssl.SSLError):
+        https_get(host, tmp_path, "/", server_name="unknown.test")
+
+
+def test_sslyze_finds_the_mozilla_intermediate_profile(host, tmp_path):
+    name, _, https_port = tls_settings(host)
+    report = tmp_path / "sslyze.json"
+    scan = subprocess.run(
+        [sys.executable, "-m", "sslyze", "--mozilla_config=intermediate", "--http_headers",
+         f"--certinfo_ca_file={trusted_root(host, tmp_path)}", f"--json_out={report}",
+         f"{name}:{https_port}{{127.0.0.1}}"],
+        capture_output=True, text=True, check=False, timeout=300,
+    )
+    # sslyze exits 0 when it cannot connect at all: the JSON must show a complete scan.
+    [server] = json.loads(report.read_text())["server_scan_results"]
+    assert server["connectivity_status"] == "COMPLETED", server.get("connectivity_error_trace")
+    assert server["scan_status"] == "COMPLETED"
+    assert scan.returncode == 0, scan.stdout
+    assert "OK - Compliant" in scan.stdout, scan.stdout
+
+
+def test_gixy_finds_nothing_in_the_rendered_configuration(host):
+    result = host.run("/opt/gixy/bin/gixy /etc/nginx/nginx.conf")
+    assert result.rc == 0, result.stdout + result.stderr
+
+
+def test_private_keys_are_private(host):
+    key = host.file(f"/etc/nginx/tls/{stack_of(host).name}/privkey.pem")
+    assert (key.user, key.mode) == ("root", 0o600)
+
+
+@pytest.fixture
+def acme_host(host):
+    if host.ansible.get_variables()["nginx_tls_source"] != "acme":
+        pytest.skip("the certificate of this host does not come from ACME")
+    yield host
+    converge(host)
+
+
+def served_serial(host, tmp_path):
+    name, _, https_port = tls_settings(host)
+    context = ssl.create_default_context(cafile=str(trusted_root(host, tmp_path)))
+    with socket.create_connection(("127.0.0.1", https_port), timeout=10) as connection:
+        with context.wrap_socket(connection, server_hostname=name) as wrapped:
+            return wrapped.getpeercert()["serialNumber"]
+
+
+def test_forced_renewal_serves_a_new_certificate_without_a_failed_request(acme_host, tmp_path):
+    host = acme_host
+    before = served_serial(host, tmp_path)
+    failures, answered, done = [], [], threading.Event()
+
+    def keep_asking():
+        while not done.is_set():
+            try:
+                status, _, _ = https_get(host, tmp_path, "/healthz")
+                (answered if status == 200 else failures).append(status)
+            except OSError as error:
+                failures.append(repr(error))
+
+    client = threading.Thread(target=keep_asking)
+    client.start()
+    try:
+        converge(host, nginx_tls_acme_force=True)
+    finally:
+        done.set()
+        client.join()
+    assert served_serial(host, tmp_path) != before
+    assert answered, "no request was answered during the renewal"
+    assert failures == []
