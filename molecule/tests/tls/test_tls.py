@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from conftest import converge, stack_of
+from conftest import converge, run_site, stack_of
 
 SECURITY_HEADERS = {
     "X-Frame-Options": "SAMEORIGIN",
@@ -168,3 +168,40 @@ def test_forced_renewal_serves_a_new_certificate_without_a_failed_request(acme_h
     assert served_serial(host, tmp_path) != before
     assert answered, "no request was answered during the renewal"
     assert failures == []
+
+
+@pytest.fixture
+def selfsigned_host(host):
+    if host.ansible.get_variables()["nginx_tls_source"] != "selfsigned":
+        pytest.skip("the certificate of this host comes from ACME")
+    yield host
+    converge(host)
+
+
+def test_provided_certificate_is_installed_and_a_wrong_key_refused(selfsigned_host, tmp_path):
+    host = selfsigned_host
+    name = stack_of(host).name
+    files = {
+        "cert.pem": f"/etc/nginx/tls/{name}/fullchain.pem",
+        "key.pem": f"/etc/nginx/tls/{name}/privkey.pem",
+        "other-key.pem": "/etc/nginx/tls/wsgi-stack-ca/ca.key",
+    }
+    for local, remote in files.items():
+        (tmp_path / local).write_text(host.file(remote).content_string)
+    serial = served_serial(host, tmp_path)
+    limit = ["--limit", host.ansible.get_variables()["inventory_hostname"]]
+
+    def provided(key):
+        return json.dumps({"nginx_tls_source": "provided", "nginx_tls_certificate_src": str(tmp_path / "cert.pem"),
+                           "nginx_tls_key_src": str(tmp_path / key)})
+
+    refused = run_site(*limit, "-e", provided("other-key.pem"))
+    assert refused.returncode != 0
+    assert "nginx_tls_key_src" in refused.stdout
+    assert host.file(files["key.pem"]).content_string == (tmp_path / "key.pem").read_text(), "the key was replaced"
+
+    accepted = run_site(*limit, "-e", provided("key.pem"))
+    assert accepted.returncode == 0, accepted.stdout
+    assert served_serial(host, tmp_path) == serial
+    key = host.file(files["key.pem"])
+    assert (key.user, key.mode) == ("root", 0o600)
