@@ -197,7 +197,7 @@ def test_provided_certificate_is_installed_and_a_wrong_key_refused(selfsigned_ho
 
     refused = run_site(*limit, "-e", provided("other-key.pem"))
     assert refused.returncode != 0
-    assert "nginx_tls_key_src" in refused.stdout
+    assert "nginx_tls_key_src" in refused.stdout + refused.stderr, refused.stdout + refused.stderr
     assert host.file(files["key.pem"]).content_string == (tmp_path / "key.pem").read_text(), "the key was replaced"
 
     accepted = run_site(*limit, "-e", provided("key.pem"))
