@@ -25,12 +25,18 @@ COMMON_BAD_SETTINGS = [
     ("nginx_client_max_body_size", "10m; autoindex on"),
     ("nginx_upstream_servers", ["unix:/tmp/evil.sock; }"]),
     ("nginx_upstream_protocol", "fastcgi"),
+    ("nginx_tls_source", "letsencrypt"),
+    ("nginx_tls_source", "acme"),
+    ("nginx_https_port", 0),
+    ("nginx_content_security_policy", "default-src 'self'\"; return 200 \"x"),
 ]
 APP_SERVER_BAD_SETTINGS = {
     "gunicorn": [
         ("gunicorn_workers", 0),
         ("gunicorn_worker_class", "sync; import os"),
         ("gunicorn_access_log", "/var/log/x.log\nbind = 0.0.0.0:80"),
+        ("gunicorn_access_log", "/var/log/access.log"),
+        ("gunicorn_user", "hello\nUser=root"),
     ],
     "uwsgi": [
         ("uwsgi_processes", 0),
@@ -40,6 +46,8 @@ APP_SERVER_BAD_SETTINGS = {
         ("uwsgi_extra_settings", {"bad option": 1}),
         ("uwsgi_extra_settings", {"memory-report": "true\nsocket = 0.0.0.0:80"}),
         ("uwsgi_protocol", "fastcgi"),
+        ("uwsgi_logto", "/var/log/uwsgi.log"),
+        ("uwsgi_user", "hello\nUser=root"),
     ],
 }
 BAD_SETTINGS = COMMON_BAD_SETTINGS + APP_SERVER_BAD_SETTINGS[scenario_app_server()]
