@@ -16,6 +16,11 @@ if ! docker info >/dev/null 2>&1; then
   trap 'scripts/engine.sh stop' EXIT
 fi
 scripts/images.sh
+# The load tool the deploy tests count requests with.
+command -v wrk >/dev/null 2>&1 || {
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+}
 
 report=()
 for scenario in "${scenarios[@]}"; do

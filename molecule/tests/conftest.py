@@ -7,7 +7,9 @@ import functools
 import json
 import os
 import re
+import signal
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -50,8 +52,10 @@ class Stack:
     def url(self, path=""):
         return f"http://127.0.0.1:{self.port}{self.location}{path}"
 
-    def get(self, path="", headers=None):
-        request = urllib.request.Request(self.url(path), headers={"Host": self.server_name, **(headers or {})})
+    def get(self, path="", headers=None, data=None):
+        request = urllib.request.Request(
+            self.url(path), headers={"Host": self.server_name, **(headers or {})}, data=data
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return Response(response.status, dict(response.headers), response.read())
@@ -91,9 +95,17 @@ def molecule_inventory():
 
 
 @functools.cache
-def first_app_host_name():
+def app_host_names():
     listing = json.loads(subprocess.check_output(["ansible-inventory", "-i", str(molecule_inventory()), "--list"]))
-    return sorted(listing["app"]["hosts"])[0]
+    return sorted(listing["app"]["hosts"])
+
+
+def first_app_host_name():
+    return app_host_names()[0]
+
+
+def inventory_host(name):
+    return testinfra.get_host(f"ansible://{name}", ansible_inventory=str(molecule_inventory()))
 
 
 @functools.cache
@@ -108,7 +120,7 @@ def scenario_app_server():
 @pytest.fixture(scope="session")
 def first_app_host():
     """The first host of the app group, for the tests that run a whole playbook once per scenario."""
-    return testinfra.get_host(f"ansible://{first_app_host_name()}", ansible_inventory=str(molecule_inventory()))
+    return inventory_host(first_app_host_name())
 
 
 ANSIBLE_ENV = {**os.environ, "ANSIBLE_FORCE_COLOR": "false", "ANSIBLE_NOCOLOR": "true"}
@@ -147,3 +159,36 @@ def check_mode_recap():
         if match:
             recap[match.group(1)] = {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", match.group(2))}
     return recap, result
+
+
+WRK_COUNTS = Path(__file__).resolve().parent / "deploy" / "wrk_counts.lua"
+
+
+def start_load(stack, path, seconds=300):
+    """A bounded wrk load on one site through nginx; it stops by itself after `seconds` at the latest."""
+    return subprocess.Popen(
+        ["wrk", "-t1", "-c8", f"-d{seconds}s", "--timeout", "10s", "-s", str(WRK_COUNTS),
+         "-H", f"Host: {stack.server_name}", stack.url(path)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def stop_load(process):
+    """Stop wrk (SIGINT makes it print its counts) and return them: requests, statuses, versions, errors, p99."""
+    process.send_signal(signal.SIGINT)
+    output = process.communicate(timeout=60)[0]
+    match = re.search(r"^WSGI_STACK_LOAD (\{.*\})$", output, re.MULTILINE)
+    assert match, output
+    return json.loads(match.group(1))
+
+
+def under_load(stacks, path, action, settle=2.0):
+    """Run `action` while every stack serves a load; return its result and each stack's load counts."""
+    loads = {name: start_load(stack, path) for name, stack in stacks.items()}
+    time.sleep(settle)
+    try:
+        result = action()
+        time.sleep(settle)
+    finally:
+        counts = {name: stop_load(process) for name, process in loads.items()}
+    return result, counts

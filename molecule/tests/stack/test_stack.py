@@ -1,7 +1,9 @@
 """The stack as a user sees it: pages through nginx, static files, the truth about each request, and the hosts."""
+import http.client
+
 import pytest
 
-from conftest import EXAMPLE_STATIC, main_pid, worker_pids
+from conftest import EXAMPLE_STATIC, converge, main_pid, stack_of, worker_pids
 
 
 def test_page_comes_from_the_app_through_nginx(stack):
@@ -83,7 +85,8 @@ def test_app_runs_as_its_user_not_root(host, stack):
 
 
 def test_app_cannot_write_its_code(host, stack):
-    assert host.run(f"sudo -u {stack.name} test -w /srv/{stack.name}/app").rc != 0
+    assert host.run(f"sudo -u {stack.name} test -w /srv/{stack.name}/current/code").rc != 0
+    assert host.run(f"sudo -u {stack.name} test -w /srv/{stack.name}/current/venv/bin").rc != 0
     assert host.run(f"sudo -u {stack.name} test -w /var/lib/{stack.name}").rc == 0
 
 
@@ -99,6 +102,36 @@ def test_nginx_configuration_is_valid(host):
 def test_default_site_is_gone(host):
     assert not host.file("/etc/nginx/sites-enabled/default").exists
     assert "server_tokens off;" in host.check_output("nginx -T 2>/dev/null")
+
+
+def get_from(stack, source_address):
+    """A request to the site from another loopback address, as a client on another machine would be."""
+    connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=10, source_address=(source_address, 0))
+    connection.request("GET", stack.location, headers={"Host": stack.server_name})
+    response = connection.getresponse()
+    return response.status, dict(response.headers)
+
+
+def test_maintenance_mode_answers_503_except_to_allowed_addresses(host_restored):
+    host = host_restored
+    stack = stack_of(host)
+    master = main_pid(host, stack.unit)
+    converge(host, nginx_maintenance=True, nginx_maintenance_allow=["127.0.0.2"])
+
+    for path in ("", "static/style.css"):
+        page = stack.get(path)
+        assert page.status == 503, path
+        assert page.headers.get("Retry-After") == "600"
+        assert "Down for maintenance" in page.body.decode()
+        assert "X-Served-By" not in page.headers, "the app must not be asked"
+        assert page.headers.get("X-Content-Type-Options") == "nosniff"
+    status, headers = get_from(stack, "127.0.0.2")
+    assert (status, headers.get("X-Served-By")) == (200, "flask")
+
+    # The flag file alone switches it, without a run.
+    host.run(f"rm /var/lib/wsgi-stack/maintenance/{stack.name}.on")
+    assert stack.get().status == 200
+    assert main_pid(host, stack.unit) == master, "maintenance must not touch the app server"
 
 
 def test_check_mode_reports_no_change(host, check_mode_recap):

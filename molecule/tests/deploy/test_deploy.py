@@ -1,0 +1,159 @@
+"""Deploys of a packaged app as users do them, each under a bounded load through nginx.
+
+Version 1 of examples/notes (pyproject.toml only, SQLite in its instance folder, SECRET_KEY in instance/config.py,
+`init-db` once and `migrate` on every deploy) is what the scenario converged. The session fixture then, on every
+host at once and each step under wrk: deploys version 2, tries three broken versions 3, reloads and restarts the app
+server, and rolls back to version 1 by name. The tests read the outcome of each step from the load tool's own counts.
+"""
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ANSIBLE_ENV, REPO, app_host_names, inventory_host, molecule_inventory, run_site, stack_of, under_load
+
+NOTES = REPO / "examples" / "notes"
+NOTE = "written under version 1"
+BROKEN = {
+    # Each breaks version 3 in one way, and names what the run must quote.
+    "import-error": ("import click\n", "import click\nimport notes_missing_module  # noqa: F401\n",
+                     "No module named 'notes_missing_module'"),
+    "failing-health": ('        get_db().execute("SELECT count(*) FROM note").fetchone()\n'
+                       '        return jsonify(status="ok", version=VERSION)\n',
+                       '        return jsonify(status="down", version=VERSION), 503\n',
+                       "answered 503, not 200"),
+    "failing-command": ('    click.echo(f"schema up to date for version {VERSION}")\n',
+                        '    raise click.ClickException("migration 3 failed: column note.title already exists")\n',
+                        "migration 3 failed: column note.title already exists"),
+}
+
+
+def notes_version(directory, version, breakage=None):
+    """A copy of examples/notes that reports `version`, broken in one of the BROKEN ways."""
+    shutil.copytree(NOTES, directory, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+    module = directory / "notes" / "__init__.py"
+    text = module.read_text().replace('VERSION = "1"', f'VERSION = "{version}"')
+    if breakage:
+        before, after, _ = BROKEN[breakage]
+        assert before in text, breakage
+        text = text.replace(before, after)
+    module.write_text(text)
+    return directory
+
+
+def served_versions(stack, requests=20):
+    return {stack.get("version").json()["version"] for _ in range(requests)}
+
+
+def live_release(host):
+    return host.check_output("readlink /srv/notes/current").rsplit("/", 1)[1]
+
+
+def deploy(source):
+    return run_site("-e", json.dumps({"flask_app_source_path": str(source)}))
+
+
+@pytest.fixture(scope="session")
+def deployment(tmp_path_factory):
+    """Every step, run once for all hosts: {step: {"run": CompletedProcess, "loads": {host: counts}, ...}}."""
+    hosts = {name: inventory_host(name) for name in app_host_names()}
+    stacks = {name: stack_of(host) for name, host in hosts.items()}
+    tmp = tmp_path_factory.mktemp("notes")
+    steps = {"v1": {"release": {name: live_release(host) for name, host in hosts.items()}}}
+    for stack in stacks.values():
+        assert stack.get("notes", data=NOTE.encode()).status == 200
+
+    run, loads = under_load(stacks, "version", lambda: deploy(notes_version(tmp / "v2", 2)))
+    steps["v2"] = {"run": run, "loads": loads,
+                   "after": {name: served_versions(stack) for name, stack in stacks.items()},
+                   "notes": {name: stack.get("notes").json()["notes"] for name, stack in stacks.items()},
+                   "release": {name: live_release(host) for name, host in hosts.items()}}
+
+    for breakage in BROKEN:
+        run, loads = under_load(stacks, "version", lambda: deploy(notes_version(tmp / breakage, 3, breakage)))
+        steps[breakage] = {"run": run, "loads": loads,
+                           "release": {name: live_release(host) for name, host in hosts.items()},
+                           "releases": {name: host.check_output("ls /srv/notes/releases").split()
+                                        for name, host in hosts.items()}}
+
+    for action in ("reload", "restart"):
+        _, loads = under_load(stacks, "version", lambda: [
+            host.run(f"systemctl {action} {stacks[name].unit}") for name, host in hosts.items()
+        ])
+        steps[action] = {"loads": loads}
+
+    rollback = ["ansible-playbook", "-i", str(molecule_inventory()), str(REPO / "playbooks" / "rollback.yml"),
+                "-e", json.dumps({"flask_app_rollback_to": steps["v1"]["release"][app_host_names()[0]]})]
+    run, loads = under_load(stacks, "version", lambda: subprocess.run(
+        rollback, capture_output=True, text=True, check=False, env=ANSIBLE_ENV))
+    steps["rollback"] = {"run": run, "loads": loads,
+                         "after": {name: served_versions(stack) for name, stack in stacks.items()},
+                         "notes": {name: stack.get("notes").json()["notes"] for name, stack in stacks.items()}}
+    return steps
+
+
+@pytest.fixture
+def name(host):
+    return host.ansible.get_variables()["inventory_hostname"]
+
+
+def assert_no_failed_request(counts):
+    assert counts["requests"] > 100, counts
+    assert counts["statuses"] == {"200": counts["requests"]}, counts
+    assert counts["errors"] == {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}, counts
+
+
+def test_packaged_app_serves_version_1_with_its_data_apart(host, stack):
+    page = stack.get()
+    assert page.status == 200 and "Notes, version 1" in page.body.decode()
+    css = stack.get("static/style.css")
+    assert css.status == 200 and css.body == (NOTES / "notes" / "static" / "style.css").read_bytes()
+    database = host.file("/var/lib/notes/instance/notes.sqlite")
+    assert database.is_file and database.user == "notes"
+    config = host.file("/var/lib/notes/instance/config.py")
+    assert (config.user, config.group, config.mode) == ("root", "notes", 0o640)
+    assert host.run("sudo -u notes test -w /srv/notes/current/code").rc != 0
+    assert host.run("sudo -u notes test -w /srv/notes/current/venv/lib").rc != 0
+
+
+def test_deploy_of_version_2_fails_no_request(deployment, name):
+    step = deployment["v2"]
+    assert step["run"].returncode == 0, step["run"].stdout + step["run"].stderr
+    assert_no_failed_request(step["loads"][name])
+    # The load saw the switch: both versions answered it, and afterwards only the new one does.
+    assert set(step["loads"][name]["versions"]) == {"1", "2"}, step["loads"][name]
+    assert step["after"][name] == {"2"}
+    assert NOTE in step["notes"][name], "the data written under version 1 must survive the deploy"
+    assert step["release"][name] != deployment["v1"]["release"][name]
+
+
+@pytest.mark.parametrize("breakage", list(BROKEN))
+def test_broken_release_leaves_version_2_serving(deployment, name, breakage):
+    step = deployment[breakage]
+    output = step["run"].stdout + step["run"].stderr
+    assert step["run"].returncode != 0, output
+    assert BROKEN[breakage][2] in output, output
+    assert_no_failed_request(step["loads"][name])
+    assert step["loads"][name]["versions"] == {"2": step["loads"][name]["requests"]}
+    assert step["release"][name] == deployment["v2"]["release"][name]
+    assert sorted(step["releases"][name]) == sorted({deployment["v1"]["release"][name],
+                                                     deployment["v2"]["release"][name]})
+
+
+def test_app_server_reload_fails_no_request(deployment, name):
+    assert_no_failed_request(deployment["reload"]["loads"][name])
+
+
+def test_gunicorn_restart_fails_no_request(deployment, name, stack):
+    if stack.server != "gunicorn":
+        pytest.skip("uWSGI binds its own socket: a restart refuses requests while it is down (README, uWSGI)")
+    assert_no_failed_request(deployment["restart"]["loads"][name])
+
+
+def test_rollback_to_version_1_by_name_fails_no_request(deployment, name):
+    step = deployment["rollback"]
+    assert step["run"].returncode == 0, step["run"].stdout + step["run"].stderr
+    assert_no_failed_request(step["loads"][name])
+    assert step["after"][name] == {"1"}
+    assert NOTE in step["notes"][name]
