@@ -4,10 +4,13 @@ Version 1 of examples/notes (pyproject.toml only, SQLite in its instance folder,
 `init-db` once and `migrate` on every deploy) is what the scenario converged. The session fixture then, on every
 host at once and each step under wrk: deploys version 2, tries three broken versions 3, reloads and restarts the app
 server, and rolls back to version 1 by name. The tests read the outcome of each step from the load tool's own counts.
+Last, the first host deploys notes from git (a lock file and the project) and from a wheel.
 """
+import base64
 import json
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -145,10 +148,15 @@ def test_app_server_reload_fails_no_request(deployment, name):
     assert_no_failed_request(deployment["reload"]["loads"][name])
 
 
-def test_gunicorn_restart_fails_no_request(deployment, name, stack):
-    if stack.server != "gunicorn":
-        pytest.skip("uWSGI binds its own socket: a restart refuses requests while it is down (README, uWSGI)")
-    assert_no_failed_request(deployment["restart"]["loads"][name])
+def test_app_server_restart_refuses_no_connection(deployment, name, stack):
+    counts = deployment["restart"]["loads"][name]
+    if stack.server == "gunicorn":
+        assert_no_failed_request(counts)
+        return
+    # systemd holds uWSGI's socket too, so nothing is refused; a worker stopping gracefully may still reset the one
+    # connection it accepted last (measured: 0 or 1 of about 5000 requests per restart).
+    assert counts["errors"]["connect"] == 0 and counts["errors"]["timeout"] == 0, counts
+    assert counts["requests"] - counts["statuses"].get("200", 0) <= 2, counts
 
 
 def test_rollback_to_version_1_by_name_fails_no_request(deployment, name):
@@ -157,3 +165,51 @@ def test_rollback_to_version_1_by_name_fails_no_request(deployment, name):
     assert_no_failed_request(step["loads"][name])
     assert step["after"][name] == {"1"}
     assert NOTE in step["notes"][name]
+
+
+@pytest.fixture(scope="session")
+def other_shapes(tmp_path_factory, deployment):
+    """The first host deploys notes from git with a lock file and its pyproject.toml, then from a wheel."""
+    name = app_host_names()[0]
+    host = inventory_host(name)
+    tmp = tmp_path_factory.mktemp("shapes")
+    results = {}
+
+    source = notes_version(tmp / "git", "git-both")
+    (source / "requirements.lock").write_text("flask==3.1.3\n")
+    host.check_output("rm -rf /opt/notes-git && mkdir -p /opt/notes-git")
+    for path in sorted(source.rglob("*")):
+        if path.is_file():
+            host.check_output(f"mkdir -p /opt/notes-git/{path.parent.relative_to(source)}")
+            host.check_output(f"base64 -d > /opt/notes-git/{path.relative_to(source)} <<'EOF'\n"
+                              f"{base64.b64encode(path.read_bytes()).decode()}\nEOF")
+    host.check_output("apt-get install -y -qq git >/dev/null && cd /opt/notes-git && git init -q -b main && git add -A"
+                      " && git -c user.name=test -c user.email=test@localhost commit -qm 'notes from git'")
+    results["git"] = run_site("--limit", name, "-e", json.dumps({
+        "flask_app_source_path": "", "flask_app_git_repo": "/opt/notes-git", "flask_app_git_version": "main",
+        "flask_app_install": "both", "flask_app_requirements_file": "requirements.lock"}))
+    results["git-version"] = stack_of(host).get("version").json()["version"]
+    results["git-release"] = live_release(host)
+    results["git-commit"] = host.check_output("git -C /opt/notes-git rev-parse HEAD")
+
+    wheels = tmp / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels),
+                    str(notes_version(tmp / "wheel", "wheel"))], check=True)
+    [wheel] = wheels.glob("notes-*.whl")
+    results["wheel"] = run_site("--limit", name, "-e", json.dumps({
+        "flask_app_source_path": "", "flask_app_package_path": str(wheel)}))
+    results["wheel-version"] = stack_of(host).get("version").json()["version"]
+    results["wheel-static"] = stack_of(host).get("static/style.css")
+    return name, results
+
+
+def test_git_checkout_with_a_lock_file_and_a_wheel_deploy_too(other_shapes, name):
+    first, results = other_shapes
+    if name != first:
+        pytest.skip("deployed on the first host only")
+    for shape in ("git", "wheel"):
+        assert results[shape].returncode == 0, results[shape].stdout + results[shape].stderr
+    assert results["git-version"] == "git-both"
+    assert results["git-release"] == results["git-commit"][:12]
+    assert results["wheel-version"] == "wheel"
+    assert results["wheel-static"].body == (NOTES / "notes" / "static" / "style.css").read_bytes()

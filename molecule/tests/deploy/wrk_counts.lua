@@ -1,5 +1,10 @@
 -- Counts every response by status and by the version the app reports, and prints them as JSON at the end.
+-- Each connection waits 10 ms between requests: a steady load that leaves the deploy under test the CPU it needs.
 local threads = {}
+
+function delay()
+  return 10
+end
 
 function setup(thread)
   table.insert(threads, thread)

@@ -47,7 +47,8 @@ def leftovers(host, name, server):
     files = {
         "gunicorn": [f"/etc/systemd/system/gunicorn-{name}.service", f"/etc/systemd/system/gunicorn-{name}.socket",
                      f"/etc/{name}/gunicorn.conf.py"],
-        "uwsgi": [f"/etc/systemd/system/uwsgi-{name}.service", f"/etc/{name}/uwsgi.ini"],
+        "uwsgi": [f"/etc/systemd/system/uwsgi-{name}.service", f"/etc/systemd/system/uwsgi-{name}.socket",
+                  f"/etc/{name}/uwsgi.ini"],
     }[server]
     found = [path for path in files if host.file(path).exists]
     units = host.check_output(f"systemctl list-units --all --plain --no-legend '{server}-{name}*'")
