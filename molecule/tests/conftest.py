@@ -182,8 +182,11 @@ def stop_load(process):
     return json.loads(match.group(1))
 
 
-def under_load(stacks, path, action, settle=2.0):
-    """Run `action` while every stack serves a load; return its result and each stack's load counts."""
+LOAD_REPORT = []
+
+
+def under_load(stacks, path, action, step, settle=2.0):
+    """Run `action` (named `step` in the report) while every stack serves a load; return its result and the counts."""
     loads = {name: start_load(stack, path) for name, stack in stacks.items()}
     time.sleep(settle)
     try:
@@ -191,4 +194,17 @@ def under_load(stacks, path, action, settle=2.0):
         time.sleep(settle)
     finally:
         counts = {name: stop_load(process) for name, process in loads.items()}
+    LOAD_REPORT.extend((step, name, count) for name, count in counts.items())
     return result, counts
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The load tool's counts for every step run under load, to read beside the results."""
+    if not LOAD_REPORT:
+        return
+    terminalreporter.section("requests under load, per step and host")
+    for step, name, count in LOAD_REPORT:
+        failed = count["requests"] - count["statuses"].get("200", 0) + sum(count["errors"].values())
+        terminalreporter.write_line(
+            f"{step:<16} {name:<28} requests {count['requests']:>6}  failed {failed:>3}  "
+            f"p99 {count['p99_ms']:>7.1f} ms  {count['duration_s']:>5.1f} s  versions {count['versions']}")

@@ -1,7 +1,9 @@
 """The health probe the deploys trust: it passes a healthy release and names what is wrong with a broken one."""
+import importlib.util
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from wsgiref.simple_server import make_server
 
@@ -75,3 +77,53 @@ def test_server_that_does_not_listen_is_named(tmp_path):
 def test_wrong_arguments_print_the_usage():
     result = probe("release")
     assert result.returncode == 2 and "release RELEASE_DIR PATH STATUS" in result.stderr
+
+
+def load_probe():
+    spec = importlib.util.spec_from_file_location("wsgi_stack_probe", PROBE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_workers_started_before_the_switch_are_named_and_later_ones_are_not():
+    workers_older_than = load_probe().workers_older_than
+    master = subprocess.Popen([sys.executable, "-c", WORKERS], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        first = int(master.stdout.readline())
+        time.sleep(0.3)
+        switch = time.time()
+        time.sleep(0.3)
+        master.stdin.write("spawn\n")
+        master.stdin.flush()
+        second = int(master.stdout.readline())
+        assert workers_older_than(master.pid, switch) == [first]
+        assert workers_older_than(master.pid, switch - 10) == []
+        assert sorted(workers_older_than(master.pid, time.time() + 10)) == sorted([first, second])
+    finally:
+        master.communicate("stop\n", timeout=10)
+
+
+def test_master_without_workers_is_told_apart():
+    alone = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        assert load_probe().workers_older_than(alone.pid, time.time()) is None
+    finally:
+        alone.communicate(b"", timeout=10)
+
+
+# A master that starts a worker (a sleeping child) at once and another on "spawn", printing their PIDs.
+WORKERS = '''
+import subprocess, sys
+workers = [subprocess.Popen(["sleep", "60"])]
+print(workers[0].pid, flush=True)
+for line in sys.stdin:
+    if line.strip() == "spawn":
+        workers.append(subprocess.Popen(["sleep", "60"]))
+        print(workers[-1].pid, flush=True)
+    else:
+        break
+for worker in workers:
+    worker.kill()
+'''

@@ -67,14 +67,15 @@ def deployment(tmp_path_factory):
     for stack in stacks.values():
         assert stack.get("notes", data=NOTE.encode()).status == 200
 
-    run, loads = under_load(stacks, "version", lambda: deploy(notes_version(tmp / "v2", 2)))
+    run, loads = under_load(stacks, "version", lambda: deploy(notes_version(tmp / "v2", 2)), "deploy v2")
     steps["v2"] = {"run": run, "loads": loads,
                    "after": {name: served_versions(stack) for name, stack in stacks.items()},
                    "notes": {name: stack.get("notes").json()["notes"] for name, stack in stacks.items()},
                    "release": {name: live_release(host) for name, host in hosts.items()}}
 
     for breakage in BROKEN:
-        run, loads = under_load(stacks, "version", lambda: deploy(notes_version(tmp / breakage, 3, breakage)))
+        run, loads = under_load(stacks, "version", lambda: deploy(notes_version(tmp / breakage, 3, breakage)),
+                                f"v3 {breakage}")
         steps[breakage] = {"run": run, "loads": loads,
                            "release": {name: live_release(host) for name, host in hosts.items()},
                            "releases": {name: host.check_output("ls /srv/notes/releases").split()
@@ -83,13 +84,13 @@ def deployment(tmp_path_factory):
     for action in ("reload", "restart"):
         _, loads = under_load(stacks, "version", lambda: [
             host.run(f"systemctl {action} {stacks[name].unit}") for name, host in hosts.items()
-        ])
+        ], f"systemctl {action}")
         steps[action] = {"loads": loads}
 
     rollback = ["ansible-playbook", "-i", str(molecule_inventory()), str(REPO / "playbooks" / "rollback.yml"),
                 "-e", json.dumps({"flask_app_rollback_to": steps["v1"]["release"][app_host_names()[0]]})]
     run, loads = under_load(stacks, "version", lambda: subprocess.run(
-        rollback, capture_output=True, text=True, check=False, env=ANSIBLE_ENV))
+        rollback, capture_output=True, text=True, check=False, env=ANSIBLE_ENV), "rollback to v1")
     steps["rollback"] = {"run": run, "loads": loads,
                          "after": {name: served_versions(stack) for name, stack in stacks.items()},
                          "notes": {name: stack.get("notes").json()["notes"] for name, stack in stacks.items()}}

@@ -4,15 +4,21 @@ release RELEASE_DIR PATH STATUS
     Import the release's WSGI entry as the app server would, serve it on a free loopback port and request PATH.
 server LISTEN PROTOCOL PATH STATUS
     Request PATH from a running app server at LISTEN (unix:/run/NAME.sock or ADDRESS:PORT), over http or uwsgi.
+workers UNIT LINK
+    Check that every worker of UNIT's main process started after LINK (the live release's link) was switched, so
+    that each one serves the release it points to: a graceful reload replaces workers one by one.
 
-Exits 0 when the answer has STATUS; otherwise prints what went wrong (the app's own traceback when it cannot even
-be imported) and exits 1.
+Exits 0 when the answer has STATUS (for workers: when no worker is older than the switch); otherwise prints what went
+wrong (the app's own traceback when it cannot even be imported) and exits 1.
 """
 import http.client
+import os
 import socket
 import struct
+import subprocess
 import sys
 import threading
+import time
 import traceback
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -93,7 +99,50 @@ def probe_server(listen, protocol, path):
         return uwsgi_get(sock, path)
 
 
+def children(pid):
+    pids = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as listing:
+            pids += [int(child) for child in listing.read().split()]
+    return pids
+
+
+def started_at(pid):
+    """The wall-clock time a process started, from its start in clock ticks since boot."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+    age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+    return time.time() - age
+
+
+def workers_older_than(master, since):
+    """The master's workers that started before `since`; None when it has no worker at all."""
+    workers = children(master)
+    if not workers:
+        return None
+    return [pid for pid in workers if started_at(pid) < since]
+
+
+def check_workers(unit, link):
+    master = int(subprocess.run(["systemctl", "show", "--property", "MainPID", "--value", unit],
+                                capture_output=True, text=True, check=True).stdout)
+    if master == 0:
+        print(f"{unit} is not running", file=sys.stderr)
+        return 1
+    old = workers_older_than(master, os.lstat(link).st_mtime)
+    if old is None:
+        print(f"{unit} has no worker yet", file=sys.stderr)
+        return 1
+    if old:
+        print(f"{len(old)} worker(s) of {unit} still run the release before the switch: {old}", file=sys.stderr)
+        return 1
+    print(f"every worker of {unit} started after the switch")
+    return 0
+
+
 def main(argv):
+    if argv[:1] == ["workers"] and len(argv) == 3:
+        return check_workers(argv[1], argv[2])
     if argv[:1] == ["release"] and len(argv) == 4:
         expected = int(argv[3])
         status, body = probe_release(argv[1], argv[2])
