@@ -1,5 +1,6 @@
-# make test               lint, unit tests and every Molecule scenario
+# make test               lint, unit tests, every Molecule scenario and a 2-second run of the benchmark
 # make test SCENARIO=x    lint, unit tests and scenario x only
+# make bench              the benchmark (bench/README.md); make bench BENCH_ARGS="--duration 30" passes options
 # make demo               the example app in one local container, at http://127.0.0.1:$(DEMO_PORT)/
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -9,16 +10,17 @@ VENV := $(CURDIR)/.venv
 COLLECTIONS := $(CURDIR)/.cache/collections
 SCENARIO ?=
 DEMO_PORT ?= 8080
+BENCH_ARGS ?=
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv collection lint unit molecule test demo demo-stop clean
+.PHONY: help venv collection lint unit molecule bench bench-smoke test demo demo-stop clean
 
 help:
-	@sed -n 's/^# //p' Makefile | head -n 3
+	@sed -n 's/^# //p' Makefile | head -n 4
 
 venv: $(VENV)/.installed
 
@@ -45,7 +47,14 @@ unit: venv collection
 molecule: venv collection
 	scripts/molecule.sh $(SCENARIO)
 
-test: lint unit molecule
+bench: venv collection
+	bench/run.sh $(BENCH_ARGS)
+
+# Once, briefly, so the benchmark cannot rot; no figure is checked. Its results stay out of bench/results.
+bench-smoke: venv collection
+	bench/run.sh --duration 2 --repeat 1 --out $(CURDIR)/.cache/bench-smoke
+
+test: lint unit molecule $(if $(SCENARIO),,bench-smoke)
 
 demo: venv collection
 	scripts/demo.sh $(DEMO_PORT)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Run the benchmark: the engine, the Debian 12 image and wrk if missing, then bench.py with these options.
+# usage: run.sh [--duration SECONDS] [--repeat N] [--connections N] [--threads N] [--out DIR] [--keep]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Run directly, it uses the same venv and collection link as make.
+export PATH=$PWD/.venv/bin:$PATH
+export ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS_PATH:-$PWD/.cache/collections}
+
+# Stop the engine at the end only if this run started it.
+if ! docker info >/dev/null 2>&1; then
+  scripts/engine.sh start
+  trap 'scripts/engine.sh stop' EXIT
+fi
+scripts/images.sh bookworm
+command -v wrk >/dev/null 2>&1 || {
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+}
+
+python3 bench/bench.py "$@"
