@@ -12,8 +12,12 @@ COMMON_BAD_SETTINGS = [
     ("flask_app_listen", "0.0.0.0:8000"),
     ("flask_app_listen", "[::]:8000"),
     ("flask_app_listen", "127.0.0.1:99999"),
+    ("flask_app_listen", "[::ffff:0:0]:8001"),
+    ("flask_app_listen", "localhost:8001"),
     ("flask_app_wsgi_entry", "hello:create_app(); import os"),
+    ("flask_app_wsgi_entry", "hello:create_app()\n"),
     ("flask_app_root", "/srv/hello/../../etc"),
+    ("flask_app_root", "/usr"),
     ("flask_app_static_dir", "/etc"),
     ("flask_app_static_dir", "hello/../../../etc"),
     ("flask_app_git_version", "--upload-pack=touch /tmp/pwned"),
@@ -29,6 +33,9 @@ COMMON_BAD_SETTINGS = [
     ("nginx_server_names", ["example.com; return 200"]),
     ("nginx_server_names", "example.com"),
     ("nginx_static_dir", "/srv/hello/../../etc"),
+    ("nginx_static_dir", "//"),
+    ("nginx_static_dir", "/etc/nginx"),
+    ("nginx_static_dir", "/var/www/elsewhere"),
     ("nginx_http_port", "eighty"),
     ("nginx_app_location", "/shop"),
     ("nginx_client_max_body_size", "10m; autoindex on"),
@@ -38,6 +45,7 @@ COMMON_BAD_SETTINGS = [
     ("nginx_tls_source", "acme"),
     ("nginx_https_port", 0),
     ("nginx_content_security_policy", "default-src 'self'\"; return 200 \"x"),
+    ("nginx_content_security_policy", "default-src 'self'\n"),
 ]
 APP_SERVER_BAD_SETTINGS = {
     "gunicorn": [
@@ -45,6 +53,8 @@ APP_SERVER_BAD_SETTINGS = {
         ("gunicorn_worker_class", "sync; import os"),
         ("gunicorn_access_log", "/var/log/x.log\nbind = 0.0.0.0:80"),
         ("gunicorn_access_log", "/var/log/access.log"),
+        ("gunicorn_access_log", "/var/log/nginx/access.log"),
+        ("gunicorn_listen", "[::0]:8001"),
         ("gunicorn_user", "hello\nUser=root"),
     ],
     "uwsgi": [
@@ -56,6 +66,10 @@ APP_SERVER_BAD_SETTINGS = {
         ("uwsgi_extra_settings", {"memory-report": "true\nsocket = 0.0.0.0:80"}),
         ("uwsgi_protocol", "fastcgi"),
         ("uwsgi_logto", "/var/log/uwsgi.log"),
+        ("uwsgi_logto", "/var/log/nginx/uwsgi.log"),
+        ("uwsgi_listen", "[::0]:8001"),
+        ("uwsgi_extra_settings", {"http-socket": "127.0.0.1:9090"}),
+        ("uwsgi_extra_settings", {"http-to": "0.0.0.0:9090"}),
         ("uwsgi_user", "hello\nUser=root"),
     ],
 }

@@ -1,10 +1,11 @@
 """A configuration change restarts the app server; a code change reloads it gracefully, keeping its master."""
+import json
 import shutil
 import time
 
 import pytest
 
-from conftest import REPO, converge, main_pid, stack_of, worker_pids
+from conftest import REPO, converge, main_pid, run_site, stack_of, worker_pids
 
 
 def wait_for_new_workers(host, master, old_workers, seconds=30):
@@ -45,3 +46,22 @@ def test_config_change_restarts_and_code_change_reloads(host_restored, changed_a
     page = stack.get()
     assert page.status == 200
     assert "Second release." in page.body.decode()
+
+
+def test_a_failed_run_still_restarts_on_the_settings_it_wrote(host_restored):
+    """The environment is written, then a later task fails: the restart it owed happens all the same."""
+    host = host_restored
+    stack = stack_of(host)
+    variables = host.ansible.get_variables()
+    before = main_pid(host, stack.unit)
+    greeting = "Bonjour from a run that failed later"
+    # The example app has no pyproject.toml: this install mode fails after the environment file was written.
+    failing = {"flask_app_env": {**variables.get("flask_app_env", {}), "HELLO_GREETING": greeting},
+               "flask_app_install": "project"}
+    result = run_site("--limit", variables["inventory_hostname"], "-e", json.dumps(failing))
+    assert result.returncode != 0, result.stdout
+    assert "pyproject.toml or setup.py" in result.stdout + result.stderr, result.stdout
+    assert main_pid(host, stack.unit) != before, "the app server must restart on the new environment"
+    page = stack.get()
+    assert page.status == 200
+    assert greeting in page.body.decode()

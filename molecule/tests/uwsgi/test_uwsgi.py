@@ -46,9 +46,9 @@ def test_harakiri_cuts_a_slow_request_and_replaces_its_worker(host):
 def leftovers(host, name, server):
     files = {
         "gunicorn": [f"/etc/systemd/system/gunicorn-{name}.service", f"/etc/systemd/system/gunicorn-{name}.socket",
-                     f"/etc/{name}/gunicorn.conf.py"],
+                     f"/etc/{name}/gunicorn.conf.py", f"/srv/{name}/gunicorn"],
         "uwsgi": [f"/etc/systemd/system/uwsgi-{name}.service", f"/etc/systemd/system/uwsgi-{name}.socket",
-                  f"/etc/{name}/uwsgi.ini"],
+                  f"/etc/{name}/uwsgi.ini", f"/srv/{name}/uwsgi"],
     }[server]
     found = [path for path in files if host.file(path).exists]
     units = host.check_output(f"systemctl list-units --all --plain --no-legend '{server}-{name}*'")
@@ -58,9 +58,15 @@ def leftovers(host, name, server):
 def test_switching_app_servers_leaves_nothing_behind(host_restored):
     host = host_restored
     stack = stack_of(host)
+    assert host.file(f"/srv/{stack.name}/uwsgi/bin/uwsgi").exists
+    # A directory the old app server's settings name today, but which it never installed: the switch keeps it.
+    bystander = f"/srv/{stack.name}/bystander"
+    host.check_output(f"install -d {bystander} && touch {bystander}/uwsgi.ini")
 
-    converge(host, flask_app_server="gunicorn")
+    converge(host, flask_app_server="gunicorn", uwsgi_venv_dir=bystander, uwsgi_config_dir=bystander)
     assert leftovers(host, stack.name, "uwsgi") == []
+    assert host.file(f"{bystander}/uwsgi.ini").exists
+    host.check_output(f"rm -r {bystander}")
     assert host.service(f"gunicorn-{stack.name}.service").is_running
     assert stack.get("healthz").status == 200
 
@@ -71,3 +77,11 @@ def test_switching_app_servers_leaves_nothing_behind(host_restored):
     if stack.listen.startswith("unix:"):
         socket = host.file(stack.listen.removeprefix("unix:"))
         assert (socket.user, socket.group, socket.mode) == (stack.name, "www-data", 0o660)
+
+
+def test_the_app_user_holds_no_group_of_nginx(host):
+    """systemd hands nginx the socket; the app never joins www-data, whose other sockets it could then reach."""
+    stack = stack_of(host)
+    assert host.service(stack.unit).is_running
+    assert host.user(stack.name).groups == [stack.name]
+    assert host.check_output(f"ps -o group= -p {main_pid(host, stack.unit)}").strip() == stack.name
