@@ -92,14 +92,58 @@ def test_app_sees_https(host, tmp_path):
     assert seen["url"] == f"https://{name}:{https_port}/whoami"
 
 
-def test_unknown_names_get_nothing(host, tmp_path):
-    _, http_port, https_port = tls_settings(host)
-    with pytest.raises((ConnectionError, urllib.error.URLError, OSError)):
-        urllib.request.urlopen(
-            urllib.request.Request(f"http://127.0.0.1:{http_port}/", headers={"Host": "unknown.test"}), timeout=10
-        )
-    with pytest.raises(ssl.SSLError):
-        https_get(host, tmp_path, "/", server_name="unknown.test")
+def read_until_closed(connection):
+    """Every byte the server sends until it closes the connection, and how it closed it."""
+    chunks = []
+    try:
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    except (ssl.SSLEOFError, ConnectionResetError) as error:
+        return b"".join(chunks), type(error).__name__
+    return b"".join(chunks), "closed"
+
+
+def request_for(host_header):
+    return f"GET / HTTP/1.1\r\nHost: {host_header}\r\nConnection: close\r\n\r\n".encode()
+
+
+def http_exchange(port, host_header):
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request_for(host_header))
+        return read_until_closed(connection)
+
+
+def https_exchange(host, tmp_path, server_name, host_header):
+    """One request with the SNI and the Host header chosen apart; the handshake checks the certificate for the SNI."""
+    _, _, https_port = tls_settings(host)
+    context = ssl.create_default_context(cafile=str(trusted_root(host, tmp_path)))
+    with socket.create_connection(("127.0.0.1", https_port), timeout=10) as connection:
+        with context.wrap_socket(connection, server_hostname=server_name) as wrapped:
+            wrapped.sendall(request_for(host_header))
+            return read_until_closed(wrapped)
+
+
+def test_an_unknown_sni_gets_no_handshake(host, tmp_path):
+    with pytest.raises(ssl.SSLError) as refused:
+        https_exchange(host, tmp_path, "unknown.test", "unknown.test")
+    assert refused.value.reason == "TLSV1_UNRECOGNIZED_NAME", refused.value
+
+
+def test_a_served_sni_with_an_unknown_host_gets_no_response(host, tmp_path):
+    name, _, _ = tls_settings(host)
+    answer, _ = https_exchange(host, tmp_path, name, "unknown.test")
+    assert answer == b"", answer[:200]
+    # The same connection with the served name as Host is answered: the test above can fail.
+    answer, _ = https_exchange(host, tmp_path, name, name)
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+
+
+def test_an_unknown_host_over_http_gets_no_response(host):
+    name, http_port, _ = tls_settings(host)
+    answer, how = http_exchange(http_port, "unknown.test")
+    assert (answer, how) == (b"", "closed")
+    answer, _ = http_exchange(http_port, name)
+    assert answer.startswith(b"HTTP/1.1 301 "), answer[:200]
 
 
 def test_sslyze_finds_the_mozilla_intermediate_profile(host, tmp_path):
