@@ -1,5 +1,6 @@
 """HTTPS as a browser and a TLS scanner see it: redirect, HSTS, headers, certificates, unknown names, renewals."""
 import json
+import re
 import socket
 import ssl
 import subprocess
@@ -44,12 +45,13 @@ def trusted_root(host, tmp_path):
     return path
 
 
-def https_get(host, tmp_path, path="/", server_name=None):
+def https_get(host, tmp_path, path="/", server_name=None, headers=None):
     name, _, https_port = tls_settings(host)
     context = ssl.create_default_context(cafile=str(trusted_root(host, tmp_path)))
     connection = socket.create_connection(("127.0.0.1", https_port), timeout=10)
     wrapped = context.wrap_socket(connection, server_hostname=server_name or name)
-    request = f"GET {path} HTTP/1.1\r\nHost: {server_name or name}\r\nConnection: close\r\n\r\n".encode()
+    extra = "".join(f"{key}: {value}\r\n" for key, value in (headers or {}).items())
+    request = f"GET {path} HTTP/1.1\r\nHost: {server_name or name}\r\n{extra}Connection: close\r\n\r\n".encode()
     wrapped.sendall(request)
     chunks = []
     while chunk := wrapped.recv(65536):
@@ -90,6 +92,29 @@ def test_app_sees_https(host, tmp_path):
     seen = json.loads(body)
     assert seen["scheme"] == "https"
     assert seen["url"] == f"https://{name}:{https_port}/whoami"
+
+
+@pytest.fixture
+def static_probe(host):
+    """A static CSS file large enough for gzip, put in the directory nginx serves /static/ from, removed after."""
+    site = host.file(f"/etc/nginx/sites-available/{stack_of(host).name}.conf").content_string
+    directory = re.search(r"location /static/ \{\s*alias (\S+);", site).group(1)
+    path = f"{directory}wsgi-stack-gzip-probe.css"
+    host.check_output(f"python3 -c \"open('{path}', 'w').write('body {{ margin: 0; }}\\n' * 64)\" && chmod 0644 {path}")
+    yield "/static/wsgi-stack-gzip-probe.css"
+    host.check_output(f"rm -f {path}")
+
+
+def test_app_responses_are_not_compressed_over_https(host, tmp_path, static_probe):
+    _, _, page = https_get(host, tmp_path, "/")
+    assert len(page) >= 256, "too short for gzip to apply at all: the check below would prove nothing"
+    status, headers, _ = https_get(host, tmp_path, "/", headers={"Accept-Encoding": "gzip"})
+    assert status == 200 and headers.get("x-served-by") == "flask"
+    assert "content-encoding" not in headers
+    # Static files hold no secrets: nginx still compresses them.
+    status, headers, _ = https_get(host, tmp_path, static_probe, headers={"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers.get("content-encoding") == "gzip"
 
 
 def read_until_closed(connection):
