@@ -94,6 +94,20 @@ def test_app_sees_https(host, tmp_path):
     assert seen["url"] == f"https://{name}:{https_port}/whoami"
 
 
+def test_a_client_forwarded_header_neither_reaches_nor_fools_the_app(host, tmp_path):
+    name, _, https_port = tls_settings(host)
+    forged = {"Forwarded": "for=6.6.6.6;proto=http;host=evil.test"}
+    _, _, body = https_get(host, tmp_path, "/whoami", headers=forged)
+    seen = json.loads(body)
+    assert (seen["remote_addr"], seen["scheme"], seen["host"]) == ("127.0.0.1", "https", f"{name}:{https_port}")
+    _, _, body = https_get(host, tmp_path, "/whoami/forwarded", headers=forged)
+    reached = json.loads(body)
+    assert reached["Forwarded"] is None, reached
+    assert reached["X-Forwarded-For"] == "127.0.0.1", reached
+    rendered = host.check_output("nginx -T 2>/dev/null")
+    assert 'proxy_set_header Forwarded "";' in rendered or 'uwsgi_param HTTP_FORWARDED "" if_not_empty;' in rendered
+
+
 @pytest.fixture
 def static_probe(host):
     """A static CSS file large enough for gzip, put in the directory nginx serves /static/ from, removed after."""
