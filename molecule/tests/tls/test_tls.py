@@ -1,4 +1,6 @@
 """HTTPS as a browser and a TLS scanner see it: redirect, HSTS, headers, certificates, unknown names, renewals."""
+import datetime
+import hashlib
 import json
 import re
 import socket
@@ -10,8 +12,13 @@ import urllib.error
 import urllib.request
 
 import pytest
+import yaml
+from cryptography import x509
 
-from conftest import converge, run_site, stack_of
+from conftest import REPO, converge, run_site, stack_of
+
+NGINX_DEFAULTS = yaml.safe_load((REPO / "roles" / "nginx" / "defaults" / "main.yml").read_text())
+CA_PATH = "/etc/nginx/tls/wsgi-stack-ca/ca.crt"
 
 SECURITY_HEADERS = {
     "X-Frame-Options": "SAMEORIGIN",
@@ -36,7 +43,7 @@ def trusted_root(host, tmp_path):
     if path.exists():
         return path
     if host.ansible.get_variables()["nginx_tls_source"] == "selfsigned":
-        pem = host.file("/etc/nginx/tls/wsgi-stack-ca/ca.crt").content_string
+        pem = host.file(CA_PATH).content_string
     else:
         pem = host.check_output(
             "python3 -c \"import urllib.request; print(urllib.request.urlopen('https://127.0.0.1:15000/roots/0').read().decode())\""
@@ -288,3 +295,61 @@ def test_provided_certificate_is_installed_and_a_wrong_key_refused(selfsigned_ho
     assert served_serial(host, tmp_path) == serial
     key = host.file(files["key.pem"])
     assert (key.user, key.mode) == ("root", 0o600)
+
+
+def skip_unless_selfsigned(host):
+    if host.ansible.get_variables()["nginx_tls_source"] != "selfsigned":
+        pytest.skip("the certificate of this host comes from ACME")
+
+
+def assert_constrained_to_the_site(host, ca):
+    variables = host.ansible.get_variables()
+    constraints = ca.extensions.get_extension_for_class(x509.NameConstraints)
+    assert constraints.critical
+    assert constraints.value.permitted_subtrees == [x509.DNSName(name) for name in variables["nginx_server_names"]]
+    assert constraints.value.excluded_subtrees is None
+    days = int(variables.get("nginx_tls_selfsigned_ca_days", NGINX_DEFAULTS["nginx_tls_selfsigned_ca_days"]))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert ca.not_valid_after_utc <= now + datetime.timedelta(days=days)
+    assert ca.not_valid_after_utc > now + datetime.timedelta(days=days - 1)
+
+
+def test_the_local_ca_signs_for_the_site_names_only(host):
+    skip_unless_selfsigned(host)
+    assert_constrained_to_the_site(host, x509.load_pem_x509_certificate(host.file(CA_PATH).content))
+
+
+def test_an_unconstrained_ca_is_issued_anew_and_its_fingerprint_printed(host, tmp_path):
+    """A CA an older release made (ten years, no name constraints) is replaced; the run prints what clients fetch."""
+    skip_unless_selfsigned(host)
+    variables = host.ansible.get_variables()
+    name, http_port, _ = tls_settings(host)
+    host.check_output(
+        f"openssl req -x509 -new -key /etc/nginx/tls/wsgi-stack-ca/ca.key -days 3650 -out {CA_PATH}"
+        f" -subj '/CN=wsgi.stack CA {variables['inventory_hostname']}'"
+        " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign"
+    )
+    old = x509.load_pem_x509_certificate(host.file(CA_PATH).content)
+    with pytest.raises(x509.ExtensionNotFound):
+        old.extensions.get_extension_for_class(x509.NameConstraints)
+
+    result = run_site("--limit", variables["inventory_hostname"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    printed = re.findall(r"SHA-256 fingerprint\s+((?:[0-9A-F]{2}[:\s]*){32})", result.stdout)
+    assert len(printed) == 1, result.stdout
+    printed = re.sub(r"\s", "", printed[0])
+
+    # What a client downloads over plain HTTP, before it can trust anything.
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{http_port}/.well-known/wsgi-stack-ca.crt", headers={"Host": name}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        downloaded = response.read()
+    der = ssl.PEM_cert_to_DER_cert(downloaded.decode())
+    assert printed == ":".join(f"{byte:02X}" for byte in hashlib.sha256(der).digest())
+    ca = x509.load_der_x509_certificate(der)
+    assert ca.serial_number != old.serial_number
+    assert_constrained_to_the_site(host, ca)
+    # The site's certificate chains to the new CA.
+    (tmp_path / "root.pem").write_bytes(downloaded)
+    assert served_serial(host, tmp_path)
