@@ -268,6 +268,44 @@ def selfsigned_host(host):
     converge(host)
 
 
+def signed_by_the_host_ca(host, tmp_path, prefix):
+    """A new key and a certificate for the site's name, signed by the host's CA; returns the certificate's serial."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    name, _, _ = tls_settings(host)
+    ca = x509.load_pem_x509_certificate(host.file(CA_PATH).content)
+    ca_key = serialization.load_pem_private_key(host.file("/etc/nginx/tls/wsgi-stack-ca/ca.key").content, None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, name)]))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    (tmp_path / f"{prefix}-cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / f"{prefix}-key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return certificate.serial_number
+
+
+def installed_pairs(host, name):
+    """The files under the site's TLS directory that came from the controller, with owner and mode."""
+    listing = host.check_output(f"find /etc/nginx/tls/{name} -path '*/provided-*' -printf '%P %u %m\\n'")
+    return sorted(listing.splitlines())
+
+
+def recap_changed(output, inventory_hostname):
+    return int(re.search(rf"^{re.escape(inventory_hostname)}\s+:.*\bchanged=(\d+)", output, re.MULTILINE).group(1))
+
+
 def test_provided_certificate_is_installed_and_a_wrong_key_refused(selfsigned_host, tmp_path):
     host = selfsigned_host
     name = stack_of(host).name
@@ -279,22 +317,42 @@ def test_provided_certificate_is_installed_and_a_wrong_key_refused(selfsigned_ho
     for local, remote in files.items():
         (tmp_path / local).write_text(host.file(remote).content_string)
     serial = served_serial(host, tmp_path)
-    limit = ["--limit", host.ansible.get_variables()["inventory_hostname"]]
+    inventory_hostname = host.ansible.get_variables()["inventory_hostname"]
+    # The nginx role alone: what these runs change is nginx's.
+    limit = ["--limit", inventory_hostname, "--tags", "nginx"]
 
-    def provided(key):
-        return json.dumps({"nginx_tls_source": "provided", "nginx_tls_certificate_src": str(tmp_path / "cert.pem"),
+    def provided(cert, key):
+        return json.dumps({"nginx_tls_source": "provided", "nginx_tls_certificate_src": str(tmp_path / cert),
                            "nginx_tls_key_src": str(tmp_path / key)})
 
-    refused = run_site(*limit, "-e", provided("other-key.pem"))
+    refused = run_site(*limit, "-e", provided("cert.pem", "other-key.pem"))
     assert refused.returncode != 0
     assert "nginx_tls_key_src" in refused.stdout + refused.stderr, refused.stdout + refused.stderr
     assert host.file(files["key.pem"]).content_string == (tmp_path / "key.pem").read_text(), "the key was replaced"
+    assert installed_pairs(host, name) == []
 
-    accepted = run_site(*limit, "-e", provided("key.pem"))
+    accepted = run_site(*limit, "-e", provided("cert.pem", "key.pem"))
     assert accepted.returncode == 0, accepted.stdout
     assert served_serial(host, tmp_path) == serial
-    key = host.file(files["key.pem"])
-    assert (key.user, key.mode) == ("root", 0o600)
+    [directory, certificate, key] = installed_pairs(host, name)
+    assert directory.endswith(" root 750") and certificate.endswith("/fullchain.pem root 644")
+    assert key.endswith("/privkey.pem root 600")
+
+    # Another pair: nginx serves it, the previous pair is gone, and a second run changes nothing.
+    new_serial = signed_by_the_host_ca(host, tmp_path, "new")
+    changed = run_site(*limit, "-e", provided("new-cert.pem", "new-key.pem"))
+    assert changed.returncode == 0, changed.stdout
+    assert int(served_serial(host, tmp_path), 16) == new_serial
+    pairs = installed_pairs(host, name)
+    assert len(pairs) == 3 and directory.split()[0] not in " ".join(pairs), pairs
+    rendered = host.check_output("nginx -T 2>/dev/null")
+    pair_dir = pairs[0].split()[0]
+    assert f"ssl_certificate /etc/nginx/tls/{name}/{pair_dir}/fullchain.pem;" in rendered
+    assert f"ssl_certificate_key /etc/nginx/tls/{name}/{pair_dir}/privkey.pem;" in rendered
+    again = run_site(*limit, "-e", provided("new-cert.pem", "new-key.pem"))
+    assert again.returncode == 0, again.stdout
+    assert recap_changed(again.stdout, inventory_hostname) == 0, again.stdout
+    assert installed_pairs(host, name) == pairs
 
 
 def skip_unless_selfsigned(host):
