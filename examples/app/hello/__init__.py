@@ -39,6 +39,13 @@ def create_app():
             static_url=url_for("static", filename="style.css", _external=True),
         )
 
+    @app.route("/whoami/forwarded")
+    def whoami_forwarded():
+        # The forwarding headers as they reached the app, to show which ones nginx sets and which it drops.
+        names = ["Forwarded", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port",
+                 "X-Forwarded-Prefix", "X-Real-IP"]
+        return jsonify({name: request.headers.get(name) for name in names})
+
     return app
 
 

@@ -1,5 +1,8 @@
 """HTTPS as a browser and a TLS scanner see it: redirect, HSTS, headers, certificates, unknown names, renewals."""
+import datetime
+import hashlib
 import json
+import re
 import socket
 import ssl
 import subprocess
@@ -9,8 +12,13 @@ import urllib.error
 import urllib.request
 
 import pytest
+import yaml
+from cryptography import x509
 
-from conftest import converge, run_site, stack_of
+from conftest import REPO, converge, run_site, stack_of
+
+NGINX_DEFAULTS = yaml.safe_load((REPO / "roles" / "nginx" / "defaults" / "main.yml").read_text())
+CA_PATH = "/etc/nginx/tls/wsgi-stack-ca/ca.crt"
 
 SECURITY_HEADERS = {
     "X-Frame-Options": "SAMEORIGIN",
@@ -35,7 +43,7 @@ def trusted_root(host, tmp_path):
     if path.exists():
         return path
     if host.ansible.get_variables()["nginx_tls_source"] == "selfsigned":
-        pem = host.file("/etc/nginx/tls/wsgi-stack-ca/ca.crt").content_string
+        pem = host.file(CA_PATH).content_string
     else:
         pem = host.check_output(
             "python3 -c \"import urllib.request; print(urllib.request.urlopen('https://127.0.0.1:15000/roots/0').read().decode())\""
@@ -44,12 +52,13 @@ def trusted_root(host, tmp_path):
     return path
 
 
-def https_get(host, tmp_path, path="/", server_name=None):
+def https_get(host, tmp_path, path="/", server_name=None, headers=None):
     name, _, https_port = tls_settings(host)
     context = ssl.create_default_context(cafile=str(trusted_root(host, tmp_path)))
     connection = socket.create_connection(("127.0.0.1", https_port), timeout=10)
     wrapped = context.wrap_socket(connection, server_hostname=server_name or name)
-    request = f"GET {path} HTTP/1.1\r\nHost: {server_name or name}\r\nConnection: close\r\n\r\n".encode()
+    extra = "".join(f"{key}: {value}\r\n" for key, value in (headers or {}).items())
+    request = f"GET {path} HTTP/1.1\r\nHost: {server_name or name}\r\n{extra}Connection: close\r\n\r\n".encode()
     wrapped.sendall(request)
     chunks = []
     while chunk := wrapped.recv(65536):
@@ -92,14 +101,95 @@ def test_app_sees_https(host, tmp_path):
     assert seen["url"] == f"https://{name}:{https_port}/whoami"
 
 
-def test_unknown_names_get_nothing(host, tmp_path):
-    _, http_port, https_port = tls_settings(host)
-    with pytest.raises((ConnectionError, urllib.error.URLError, OSError)):
-        urllib.request.urlopen(
-            urllib.request.Request(f"http://127.0.0.1:{http_port}/", headers={"Host": "unknown.test"}), timeout=10
-        )
-    with pytest.raises(ssl.SSLError):
-        https_get(host, tmp_path, "/", server_name="unknown.test")
+def test_a_client_forwarded_header_neither_reaches_nor_fools_the_app(host, tmp_path):
+    name, _, https_port = tls_settings(host)
+    forged = {"Forwarded": "for=6.6.6.6;proto=http;host=evil.test"}
+    _, _, body = https_get(host, tmp_path, "/whoami", headers=forged)
+    seen = json.loads(body)
+    assert (seen["remote_addr"], seen["scheme"], seen["host"]) == ("127.0.0.1", "https", f"{name}:{https_port}")
+    _, _, body = https_get(host, tmp_path, "/whoami/forwarded", headers=forged)
+    reached = json.loads(body)
+    assert reached["Forwarded"] is None, reached
+    assert reached["X-Forwarded-For"] == "127.0.0.1", reached
+    rendered = host.check_output("nginx -T 2>/dev/null")
+    assert 'proxy_set_header Forwarded "";' in rendered or 'uwsgi_param HTTP_FORWARDED "" if_not_empty;' in rendered
+
+
+@pytest.fixture
+def static_probe(host):
+    """A static CSS file large enough for gzip, put in the directory nginx serves /static/ from, removed after."""
+    site = host.file(f"/etc/nginx/sites-available/{stack_of(host).name}.conf").content_string
+    directory = re.search(r"location /static/ \{\s*alias (\S+);", site).group(1)
+    path = f"{directory}wsgi-stack-gzip-probe.css"
+    host.check_output(f"python3 -c \"open('{path}', 'w').write('body {{ margin: 0; }}\\n' * 64)\" && chmod 0644 {path}")
+    yield "/static/wsgi-stack-gzip-probe.css"
+    host.check_output(f"rm -f {path}")
+
+
+def test_app_responses_are_not_compressed_over_https(host, tmp_path, static_probe):
+    _, _, page = https_get(host, tmp_path, "/")
+    assert len(page) >= 256, "too short for gzip to apply at all: the check below would prove nothing"
+    status, headers, _ = https_get(host, tmp_path, "/", headers={"Accept-Encoding": "gzip"})
+    assert status == 200 and headers.get("x-served-by") == "flask"
+    assert "content-encoding" not in headers
+    # Static files hold no secrets: nginx still compresses them.
+    status, headers, _ = https_get(host, tmp_path, static_probe, headers={"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers.get("content-encoding") == "gzip"
+
+
+def read_until_closed(connection):
+    """Every byte the server sends until it closes the connection, and how it closed it."""
+    chunks = []
+    try:
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    except (ssl.SSLEOFError, ConnectionResetError) as error:
+        return b"".join(chunks), type(error).__name__
+    return b"".join(chunks), "closed"
+
+
+def request_for(host_header):
+    return f"GET / HTTP/1.1\r\nHost: {host_header}\r\nConnection: close\r\n\r\n".encode()
+
+
+def http_exchange(port, host_header):
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request_for(host_header))
+        return read_until_closed(connection)
+
+
+def https_exchange(host, tmp_path, server_name, host_header):
+    """One request with the SNI and the Host header chosen apart; the handshake checks the certificate for the SNI."""
+    _, _, https_port = tls_settings(host)
+    context = ssl.create_default_context(cafile=str(trusted_root(host, tmp_path)))
+    with socket.create_connection(("127.0.0.1", https_port), timeout=10) as connection:
+        with context.wrap_socket(connection, server_hostname=server_name) as wrapped:
+            wrapped.sendall(request_for(host_header))
+            return read_until_closed(wrapped)
+
+
+def test_an_unknown_sni_gets_no_handshake(host, tmp_path):
+    with pytest.raises(ssl.SSLError) as refused:
+        https_exchange(host, tmp_path, "unknown.test", "unknown.test")
+    assert refused.value.reason == "TLSV1_UNRECOGNIZED_NAME", refused.value
+
+
+def test_a_served_sni_with_an_unknown_host_gets_no_response(host, tmp_path):
+    name, _, _ = tls_settings(host)
+    answer, _ = https_exchange(host, tmp_path, name, "unknown.test")
+    assert answer == b"", answer[:200]
+    # The same connection with the served name as Host is answered: the test above can fail.
+    answer, _ = https_exchange(host, tmp_path, name, name)
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+
+
+def test_an_unknown_host_over_http_gets_no_response(host):
+    name, http_port, _ = tls_settings(host)
+    answer, how = http_exchange(http_port, "unknown.test")
+    assert (answer, how) == (b"", "closed")
+    answer, _ = http_exchange(http_port, name)
+    assert answer.startswith(b"HTTP/1.1 301 "), answer[:200]
 
 
 def test_sslyze_finds_the_mozilla_intermediate_profile(host, tmp_path):
@@ -178,6 +268,44 @@ def selfsigned_host(host):
     converge(host)
 
 
+def signed_by_the_host_ca(host, tmp_path, prefix):
+    """A new key and a certificate for the site's name, signed by the host's CA; returns the certificate's serial."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    name, _, _ = tls_settings(host)
+    ca = x509.load_pem_x509_certificate(host.file(CA_PATH).content)
+    ca_key = serialization.load_pem_private_key(host.file("/etc/nginx/tls/wsgi-stack-ca/ca.key").content, None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, name)]))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    (tmp_path / f"{prefix}-cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / f"{prefix}-key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return certificate.serial_number
+
+
+def installed_pairs(host, name):
+    """The files under the site's TLS directory that came from the controller, with owner and mode."""
+    listing = host.check_output(f"find /etc/nginx/tls/{name} -path '*/provided-*' -printf '%P %u %m\\n'")
+    return sorted(listing.splitlines())
+
+
+def recap_changed(output, inventory_hostname):
+    return int(re.search(rf"^{re.escape(inventory_hostname)}\s+:.*\bchanged=(\d+)", output, re.MULTILINE).group(1))
+
+
 def test_provided_certificate_is_installed_and_a_wrong_key_refused(selfsigned_host, tmp_path):
     host = selfsigned_host
     name = stack_of(host).name
@@ -189,19 +317,97 @@ def test_provided_certificate_is_installed_and_a_wrong_key_refused(selfsigned_ho
     for local, remote in files.items():
         (tmp_path / local).write_text(host.file(remote).content_string)
     serial = served_serial(host, tmp_path)
-    limit = ["--limit", host.ansible.get_variables()["inventory_hostname"]]
+    inventory_hostname = host.ansible.get_variables()["inventory_hostname"]
+    # The nginx role alone: what these runs change is nginx's.
+    limit = ["--limit", inventory_hostname, "--tags", "nginx"]
 
-    def provided(key):
-        return json.dumps({"nginx_tls_source": "provided", "nginx_tls_certificate_src": str(tmp_path / "cert.pem"),
+    def provided(cert, key):
+        return json.dumps({"nginx_tls_source": "provided", "nginx_tls_certificate_src": str(tmp_path / cert),
                            "nginx_tls_key_src": str(tmp_path / key)})
 
-    refused = run_site(*limit, "-e", provided("other-key.pem"))
+    refused = run_site(*limit, "-e", provided("cert.pem", "other-key.pem"))
     assert refused.returncode != 0
     assert "nginx_tls_key_src" in refused.stdout + refused.stderr, refused.stdout + refused.stderr
     assert host.file(files["key.pem"]).content_string == (tmp_path / "key.pem").read_text(), "the key was replaced"
+    assert installed_pairs(host, name) == []
 
-    accepted = run_site(*limit, "-e", provided("key.pem"))
+    accepted = run_site(*limit, "-e", provided("cert.pem", "key.pem"))
     assert accepted.returncode == 0, accepted.stdout
     assert served_serial(host, tmp_path) == serial
-    key = host.file(files["key.pem"])
-    assert (key.user, key.mode) == ("root", 0o600)
+    [directory, certificate, key] = installed_pairs(host, name)
+    assert directory.endswith(" root 750") and certificate.endswith("/fullchain.pem root 644")
+    assert key.endswith("/privkey.pem root 600")
+
+    # Another pair: nginx serves it, the previous pair is gone, and a second run changes nothing.
+    new_serial = signed_by_the_host_ca(host, tmp_path, "new")
+    changed = run_site(*limit, "-e", provided("new-cert.pem", "new-key.pem"))
+    assert changed.returncode == 0, changed.stdout
+    assert int(served_serial(host, tmp_path), 16) == new_serial
+    pairs = installed_pairs(host, name)
+    assert len(pairs) == 3 and directory.split()[0] not in " ".join(pairs), pairs
+    rendered = host.check_output("nginx -T 2>/dev/null")
+    pair_dir = pairs[0].split()[0]
+    assert f"ssl_certificate /etc/nginx/tls/{name}/{pair_dir}/fullchain.pem;" in rendered
+    assert f"ssl_certificate_key /etc/nginx/tls/{name}/{pair_dir}/privkey.pem;" in rendered
+    again = run_site(*limit, "-e", provided("new-cert.pem", "new-key.pem"))
+    assert again.returncode == 0, again.stdout
+    assert recap_changed(again.stdout, inventory_hostname) == 0, again.stdout
+    assert installed_pairs(host, name) == pairs
+
+
+def skip_unless_selfsigned(host):
+    if host.ansible.get_variables()["nginx_tls_source"] != "selfsigned":
+        pytest.skip("the certificate of this host comes from ACME")
+
+
+def assert_constrained_to_the_site(host, ca):
+    variables = host.ansible.get_variables()
+    constraints = ca.extensions.get_extension_for_class(x509.NameConstraints)
+    assert constraints.critical
+    assert constraints.value.permitted_subtrees == [x509.DNSName(name) for name in variables["nginx_server_names"]]
+    assert constraints.value.excluded_subtrees is None
+    days = int(variables.get("nginx_tls_selfsigned_ca_days", NGINX_DEFAULTS["nginx_tls_selfsigned_ca_days"]))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert ca.not_valid_after_utc <= now + datetime.timedelta(days=days)
+    assert ca.not_valid_after_utc > now + datetime.timedelta(days=days - 1)
+
+
+def test_the_local_ca_signs_for_the_site_names_only(host):
+    skip_unless_selfsigned(host)
+    assert_constrained_to_the_site(host, x509.load_pem_x509_certificate(host.file(CA_PATH).content))
+
+
+def test_an_unconstrained_ca_is_issued_anew_and_its_fingerprint_printed(host, tmp_path):
+    """A CA an older release made (ten years, no name constraints) is replaced; the run prints what clients fetch."""
+    skip_unless_selfsigned(host)
+    variables = host.ansible.get_variables()
+    name, http_port, _ = tls_settings(host)
+    host.check_output(
+        f"openssl req -x509 -new -key /etc/nginx/tls/wsgi-stack-ca/ca.key -days 3650 -out {CA_PATH}"
+        f" -subj '/CN=wsgi.stack CA {variables['inventory_hostname']}'"
+        " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign"
+    )
+    old = x509.load_pem_x509_certificate(host.file(CA_PATH).content)
+    with pytest.raises(x509.ExtensionNotFound):
+        old.extensions.get_extension_for_class(x509.NameConstraints)
+
+    result = run_site("--limit", variables["inventory_hostname"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    printed = re.findall(r"SHA-256 fingerprint\s+((?:[0-9A-F]{2}[:\s]*){32})", result.stdout)
+    assert len(printed) == 1, result.stdout
+    printed = re.sub(r"\s", "", printed[0])
+
+    # What a client downloads over plain HTTP, before it can trust anything.
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{http_port}/.well-known/wsgi-stack-ca.crt", headers={"Host": name}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        downloaded = response.read()
+    der = ssl.PEM_cert_to_DER_cert(downloaded.decode())
+    assert printed == ":".join(f"{byte:02X}" for byte in hashlib.sha256(der).digest())
+    ca = x509.load_der_x509_certificate(der)
+    assert ca.serial_number != old.serial_number
+    assert_constrained_to_the_site(host, ca)
+    # The site's certificate chains to the new CA.
+    (tmp_path / "root.pem").write_bytes(downloaded)
+    assert served_serial(host, tmp_path)
