@@ -104,19 +104,24 @@ def test_app_cannot_write_its_code(host, stack):
     assert host.run(f"sudo -u {stack.name} test -w /var/lib/{stack.name}").rc == 0
 
 
+def mount_options(host, pid, path):
+    """The options of the mount that holds path, as the process sees its file system."""
+    holder, options = "", ""
+    for line in host.check_output(f"cat /proc/{pid}/mountinfo").splitlines():
+        point, point_options = line.split()[4:6]
+        # Mounts stack: a later one on the same point hides the earlier.
+        if (path == point or path.startswith(point.rstrip("/") + "/")) and len(point) >= len(holder):
+            holder, options = point, point_options
+    return options.split(",")
+
+
 def test_the_service_writes_only_its_data_directory(host, stack):
-    """Inside the app server's own mount namespace, a directory its user owns outside the data directory is read-only."""
+    """The app server sees the file system read-only, but for its data directory and its private /tmp."""
     master = main_pid(host, stack.unit)
-    elsewhere = f"/srv/{stack.name}-elsewhere"
-    host.check_output(f"install -d -o {stack.name} {elsewhere}")
-    try:
-        def as_the_service(path):
-            return host.run(f"nsenter -t {master} -m -- runuser -u {stack.name} -- touch {path}/probe")
-        assert as_the_service(f"/var/lib/{stack.name}").rc == 0
-        denied = as_the_service(elsewhere)
-        assert denied.rc != 0 and "Read-only file system" in denied.stderr
-    finally:
-        host.check_output(f"rm -rf {elsewhere} /var/lib/{stack.name}/probe")
+    for path in (f"/srv/{stack.name}", "/srv", "/var/www", "/etc", "/run/lock", "/var/lib/dpkg"):
+        assert "ro" in mount_options(host, master, path), path
+    for path in (f"/var/lib/{stack.name}/instance", "/tmp"):
+        assert "rw" in mount_options(host, master, path), path
 
 
 def test_environment_file_is_private(host, stack):
