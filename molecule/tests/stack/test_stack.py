@@ -29,6 +29,20 @@ def test_static_file_is_served_by_nginx_byte_for_byte(stack, name):
     assert "max-age=" in response.headers.get("Cache-Control", "")
 
 
+def test_static_dotfiles_are_never_served(host, stack):
+    static = f"/srv/{stack.name}/current/code/{host.ansible.get_variables()['flask_app_static_dir']}"
+    assert host.file(f"{static}/style.css").exists
+    host.check_output(f"install -d {static}/.git && echo SECRET=1 > {static}/.env && echo x > {static}/.git/config")
+    try:
+        assert stack.get("static/style.css").status == 200
+        for path in ("static/.env", "static/.git/config", "static/.git/"):
+            response = stack.get(path)
+            assert response.status == 404, path
+            assert b"SECRET" not in response.body
+    finally:
+        host.check_output(f"rm -rf {static}/.git {static}/.env")
+
+
 def test_static_alias_does_not_leak_the_code(stack):
     response = stack.get("static../hello/__init__.py")
     assert b"create_app" not in response.body
@@ -90,6 +104,26 @@ def test_app_cannot_write_its_code(host, stack):
     assert host.run(f"sudo -u {stack.name} test -w /var/lib/{stack.name}").rc == 0
 
 
+def mount_options(host, pid, path):
+    """The options of the mount that holds path, as the process sees its file system."""
+    holder, options = "", ""
+    for line in host.check_output(f"cat /proc/{pid}/mountinfo").splitlines():
+        point, point_options = line.split()[4:6]
+        # Mounts stack: a later one on the same point hides the earlier.
+        if (path == point or path.startswith(point.rstrip("/") + "/")) and len(point) >= len(holder):
+            holder, options = point, point_options
+    return options.split(",")
+
+
+def test_the_service_writes_only_its_data_directory(host, stack):
+    """The app server sees the file system read-only, but for its data directory and its private /tmp."""
+    master = main_pid(host, stack.unit)
+    for path in (f"/srv/{stack.name}", "/srv", "/var/www", "/etc", "/run/lock", "/var/lib/dpkg"):
+        assert "ro" in mount_options(host, master, path), path
+    for path in (f"/var/lib/{stack.name}/instance", "/tmp"):
+        assert "rw" in mount_options(host, master, path), path
+
+
 def test_environment_file_is_private(host, stack):
     env = host.file(f"/etc/{stack.name}/env")
     assert (env.user, env.group, env.mode) == ("root", stack.name, 0o640)
@@ -141,3 +175,32 @@ def test_check_mode_reports_no_change(host, check_mode_recap):
     assert counters["changed"] == 0, result.stdout
     assert counters["failed"] == 0 and counters["unreachable"] == 0, result.stdout
 
+
+
+def test_response_cache_serves_pages_while_the_app_is_down_and_keeps_visitors_apart(host_restored):
+    host = host_restored
+    stack = stack_of(host)
+    converge(host, nginx_cache=True)
+    page = "?cached=1"
+    assert stack.get(page).headers.get("X-Cache-Status") == "MISS"
+    hit = stack.get(page)
+    assert hit.status == 200 and hit.headers.get("X-Cache-Status") == "HIT"
+    assert "X-Content-Type-Options" in hit.headers, "the security headers must survive the cache's own header"
+
+    # A visitor with a session cookie is answered by the app, and what the app told them is not kept for others.
+    personal = "?personal=1"
+    assert stack.get(personal, headers={"Cookie": "session=abc"}).headers.get("X-Cache-Status") == "BYPASS"
+    assert stack.get(personal).headers.get("X-Cache-Status") == "MISS"
+    assert stack.get(page, headers={"Authorization": "Basic dTpw"}).headers.get("X-Cache-Status") == "BYPASS"
+
+    socket_unit = stack.unit.replace(".service", ".socket")
+    host.check_output(f"systemctl stop {socket_unit} {stack.unit}")
+    try:
+        down = stack.get(page)
+        assert down.status == 200 and stack.greeting in down.body.decode()
+        assert down.headers.get("X-Cache-Status") in ("HIT", "STALE")
+        assert stack.get("?never=cached").status == 502
+        assert stack.get(page, headers={"Cookie": "session=abc"}).status == 502, "a visitor's page never comes from the cache"
+        assert stack.get(page, headers={"Authorization": "Basic dTpw"}).status == 502
+    finally:
+        host.check_output(f"systemctl start {socket_unit} {stack.unit}")

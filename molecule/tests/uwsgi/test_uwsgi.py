@@ -2,7 +2,7 @@
 import json
 import time
 
-from conftest import converge, main_pid, stack_of
+from conftest import converge, main_pid, run_site, stack_of
 
 STATS_CLIENT = (
     "import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); chunks = []\n"
@@ -77,6 +77,21 @@ def test_switching_app_servers_leaves_nothing_behind(host_restored):
     if stack.listen.startswith("unix:"):
         socket = host.file(stack.listen.removeprefix("unix:"))
         assert (socket.user, socket.group, socket.mode) == (stack.name, "www-data", 0o660)
+
+
+def test_a_failed_build_of_the_next_app_server_leaves_the_current_one_serving(host_restored):
+    host = host_restored
+    stack = stack_of(host)
+    name = host.ansible.get_variables()["inventory_hostname"]
+    # No such gunicorn release exists: its build fails.
+    result = run_site("--limit", name, "-e", json.dumps({"flask_app_server": "gunicorn", "gunicorn_version": "0.0.1"}))
+    assert result.returncode != 0, result.stdout
+    assert "gunicorn==0.0.1" in result.stdout + result.stderr
+    assert host.service(stack.unit).is_running
+    assert stack.get("healthz").status == 200
+    # Only the half-built venv stays, for the next build to reuse: no unit, no configuration.
+    assert leftovers(host, stack.name, "gunicorn") == [f"/srv/{stack.name}/gunicorn"]
+    host.check_output(f"rm -r /srv/{stack.name}/gunicorn")
 
 
 def test_the_app_user_holds_no_group_of_nginx(host):
