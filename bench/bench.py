@@ -83,7 +83,7 @@ def remove_containers():
 
 def start_container(name):
     caches = {CACHE / "bookworm/apt-archives": "/var/cache/apt/archives",
-              CACHE / "bookworm/apt-lists": "/var/lib/apt/lists", CACHE / "pip": "/root/.cache/pip"}
+              CACHE / "bookworm/apt-lists": "/var/lib/apt/lists", CACHE / "bookworm/build-users": "/var/cache/wsgi-stack"}
     volumes = ["-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw"]
     for source, target in caches.items():
         source.mkdir(parents=True, exist_ok=True)

@@ -51,6 +51,8 @@ def leftovers(host, name, server):
                   f"/etc/{name}/uwsgi.ini", f"/srv/{name}/uwsgi"],
     }[server]
     found = [path for path in files if host.file(path).exists]
+    # The venvs named after the version they hold, beside the link.
+    found += host.run(f"ls -d /srv/{name}/{server}-*").stdout.split()
     units = host.check_output(f"systemctl list-units --all --plain --no-legend '{server}-{name}*'")
     return found + ([units] if units.strip() else [])
 
@@ -89,9 +91,9 @@ def test_a_failed_build_of_the_next_app_server_leaves_the_current_one_serving(ho
     assert "gunicorn==0.0.1" in result.stdout + result.stderr
     assert host.service(stack.unit).is_running
     assert stack.get("healthz").status == 200
-    # Only the half-built venv stays, for the next build to reuse: no unit, no configuration.
-    assert leftovers(host, stack.name, "gunicorn") == [f"/srv/{stack.name}/gunicorn"]
-    host.check_output(f"rm -r /srv/{stack.name}/gunicorn")
+    # Only the half-built venv stays, for the next build to redo: no link, no unit, no configuration.
+    assert leftovers(host, stack.name, "gunicorn") == [f"/srv/{stack.name}/gunicorn-0.0.1"]
+    host.check_output(f"rm -r /srv/{stack.name}/gunicorn-0.0.1")
 
 
 def test_the_app_user_holds_no_group_of_nginx(host):
