@@ -71,10 +71,12 @@ def stack(host):
 def stack_of(host):
     variables = host.ansible.get_variables()
     name = variables["flask_app_name"]
+    server = variables.get("flask_app_server", "gunicorn")
     return Stack(
         name=name,
-        server=variables.get("flask_app_server", "gunicorn"),
-        listen=variables.get("flask_app_listen", f"unix:/run/{name}/app.sock"),
+        server=server,
+        # The default socket is named after the app server.
+        listen=variables.get("flask_app_listen", f"unix:/run/{name}/{server}.sock"),
         port=int(variables.get("nginx_http_port", 80)),
         server_name=variables["nginx_server_names"][0],
         location=variables.get("nginx_app_location", "/"),

@@ -1,8 +1,9 @@
 """uWSGI as the app server: its stats server, harakiri, and a clean switch to gunicorn and back."""
 import json
+import re
 import time
 
-from conftest import converge, main_pid, run_site, stack_of
+from conftest import converge, main_pid, run_site, stack_of, under_load
 
 STATS_CLIENT = (
     "import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); chunks = []\n"
@@ -46,9 +47,9 @@ def test_harakiri_cuts_a_slow_request_and_replaces_its_worker(host):
 def leftovers(host, name, server):
     files = {
         "gunicorn": [f"/etc/systemd/system/gunicorn-{name}.service", f"/etc/systemd/system/gunicorn-{name}.socket",
-                     f"/etc/{name}/gunicorn.conf.py", f"/srv/{name}/gunicorn"],
+                     f"/etc/{name}/gunicorn.conf.py", f"/srv/{name}/gunicorn", f"/run/{name}/gunicorn.sock"],
         "uwsgi": [f"/etc/systemd/system/uwsgi-{name}.service", f"/etc/systemd/system/uwsgi-{name}.socket",
-                  f"/etc/{name}/uwsgi.ini", f"/srv/{name}/uwsgi"],
+                  f"/etc/{name}/uwsgi.ini", f"/srv/{name}/uwsgi", f"/run/{name}/uwsgi.sock"],
     }[server]
     found = [path for path in files if host.file(path).exists]
     # The venvs named after the version they hold, beside the link.
@@ -57,28 +58,75 @@ def leftovers(host, name, server):
     return found + ([units] if units.strip() else [])
 
 
-def test_switching_app_servers_leaves_nothing_behind(host_restored):
+def assert_no_failed_request(counts):
+    assert counts["requests"] > 100, counts
+    assert counts["statuses"] == {"200": counts["requests"]}, counts
+    assert counts["errors"] == {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}, counts
+
+
+def assert_socket_serves(host, stack, path):
+    socket = host.file(path)
+    assert socket.is_socket
+    assert (socket.user, socket.group, socket.mode) == (stack.name, "www-data", 0o660)
+
+
+def test_switching_app_servers_fails_no_request_and_leaves_nothing_behind(host_restored):
+    """The next app server starts on its own socket, nginx moves to it, and only then the one left goes."""
     host = host_restored
     stack = stack_of(host)
+    assert stack.listen == f"unix:/run/{stack.name}/uwsgi.sock", "the scenario's first host keeps the default socket"
     assert host.file(f"/srv/{stack.name}/uwsgi/bin/uwsgi").exists
     # A directory the old app server's settings name today, but which it never installed: the switch keeps it.
     bystander = f"/srv/{stack.name}/bystander"
     host.check_output(f"install -d {bystander} && touch {bystander}/uwsgi.ini")
 
-    converge(host, flask_app_server="gunicorn", uwsgi_venv_dir=bystander, uwsgi_config_dir=bystander)
+    _, counts = under_load({stack.name: stack}, "healthz", lambda: converge(
+        host, flask_app_server="gunicorn", uwsgi_venv_dir=bystander, uwsgi_config_dir=bystander), "to gunicorn")
+    assert_no_failed_request(counts[stack.name])
     assert leftovers(host, stack.name, "uwsgi") == []
     assert host.file(f"{bystander}/uwsgi.ini").exists
     host.check_output(f"rm -r {bystander}")
     assert host.service(f"gunicorn-{stack.name}.service").is_running
-    assert stack.get("healthz").status == 200
+    assert_socket_serves(host, stack, f"/run/{stack.name}/gunicorn.sock")
 
-    converge(host)
+    _, counts = under_load({stack.name: stack}, "healthz", lambda: converge(host), "back to uwsgi")
+    assert_no_failed_request(counts[stack.name])
     assert leftovers(host, stack.name, "gunicorn") == []
     assert host.service(stack.unit).is_running
-    assert stack.get("healthz").status == 200
-    if stack.listen.startswith("unix:"):
-        socket = host.file(stack.listen.removeprefix("unix:"))
-        assert (socket.user, socket.group, socket.mode) == (stack.name, "www-data", 0o660)
+    assert_socket_serves(host, stack, f"/run/{stack.name}/uwsgi.sock")
+
+
+def listen_stream(host, unit):
+    return host.check_output(f"systemctl show -P Listen {unit}")
+
+
+def test_an_upgrade_moves_the_socket_to_the_default_named_after_the_app_server(first_app_host):
+    """Deployments before the socket named its app server listen on /run/APP/app.sock: one run moves them."""
+    host = first_app_host
+    stack = stack_of(host)
+    name = host.ansible.get_variables()["inventory_hostname"]
+    socket_unit = stack.unit.replace(".service", ".socket")
+    old, new = f"/run/{stack.name}/app.sock", f"/run/{stack.name}/uwsgi.sock"
+    try:
+        converge(host, flask_app_listen=f"unix:{old}")
+        assert listen_stream(host, socket_unit) == f"{old} (Stream)"
+        assert not host.file(new).exists
+        assert stack.get("healthz").status == 200
+
+        converge(host)
+        assert listen_stream(host, socket_unit) == f"{new} (Stream)"
+        assert not host.file(old).exists
+        assert_socket_serves(host, stack, new)
+        assert stack.get("healthz").status == 200
+        unit = host.file(f"/etc/systemd/system/{stack.unit}").content_string
+        assert new in unit and old not in unit
+
+        again = run_site("--limit", name)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert re.search(rf"^{re.escape(name)}\s+:.*\bchanged=0\b", again.stdout, re.MULTILINE), again.stdout
+    except BaseException:
+        converge(host)
+        raise
 
 
 def test_a_failed_build_of_the_next_app_server_leaves_the_current_one_serving(host_restored):
