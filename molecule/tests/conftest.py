@@ -166,11 +166,14 @@ def check_mode_recap():
 WRK_COUNTS = Path(__file__).resolve().parent / "deploy" / "wrk_counts.lua"
 
 
-def start_load(stack, path, seconds=300):
-    """A bounded wrk load on one site through nginx; it stops by itself after `seconds` at the latest."""
+def start_load(stack, path, seconds=300, fresh_connections=False):
+    """A bounded wrk load on one site through nginx; it stops by itself after `seconds` at the latest.
+    With fresh_connections, each request opens its own: a reload of nginx closes idle keep-alive connections, which
+    browsers retry on their own but wrk counts as read errors."""
+    closing = ["-H", "Connection: close"] if fresh_connections else []
     return subprocess.Popen(
         ["wrk", "-t1", "-c8", f"-d{seconds}s", "--timeout", "10s", "-s", str(WRK_COUNTS),
-         "-H", f"Host: {stack.server_name}", stack.url(path)],
+         "-H", f"Host: {stack.server_name}", *closing, stack.url(path)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
 
@@ -187,9 +190,9 @@ def stop_load(process):
 LOAD_REPORT = []
 
 
-def under_load(stacks, path, action, step, settle=2.0):
+def under_load(stacks, path, action, step, settle=2.0, fresh_connections=False):
     """Run `action` (named `step` in the report) while every stack serves a load; return its result and the counts."""
-    loads = {name: start_load(stack, path) for name, stack in stacks.items()}
+    loads = {name: start_load(stack, path, fresh_connections=fresh_connections) for name, stack in stacks.items()}
     time.sleep(settle)
     try:
         result = action()

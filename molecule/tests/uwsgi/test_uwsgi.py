@@ -81,7 +81,8 @@ def test_switching_app_servers_fails_no_request_and_leaves_nothing_behind(host_r
     host.check_output(f"install -d {bystander} && touch {bystander}/uwsgi.ini")
 
     _, counts = under_load({stack.name: stack}, "healthz", lambda: converge(
-        host, flask_app_server="gunicorn", uwsgi_venv_dir=bystander, uwsgi_config_dir=bystander), "to gunicorn")
+        host, flask_app_server="gunicorn", uwsgi_venv_dir=bystander, uwsgi_config_dir=bystander), "to gunicorn",
+        fresh_connections=True)
     assert_no_failed_request(counts[stack.name])
     assert leftovers(host, stack.name, "uwsgi") == []
     assert host.file(f"{bystander}/uwsgi.ini").exists
@@ -89,7 +90,8 @@ def test_switching_app_servers_fails_no_request_and_leaves_nothing_behind(host_r
     assert host.service(f"gunicorn-{stack.name}.service").is_running
     assert_socket_serves(host, stack, f"/run/{stack.name}/gunicorn.sock")
 
-    _, counts = under_load({stack.name: stack}, "healthz", lambda: converge(host), "back to uwsgi")
+    _, counts = under_load({stack.name: stack}, "healthz", lambda: converge(host), "back to uwsgi",
+                           fresh_connections=True)
     assert_no_failed_request(counts[stack.name])
     assert leftovers(host, stack.name, "gunicorn") == []
     assert host.service(stack.unit).is_running
