@@ -8,6 +8,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -219,6 +220,44 @@ def test_private_keys_are_private(host):
     assert (key.user, key.mode) == ("root", 0o600)
 
 
+def served_certificate(host):
+    """The leaf certificate nginx serves for the site's name, as a client receives it."""
+    name, _, https_port = tls_settings(host)
+    # Read, not trusted: the tests around it check the chain.
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", https_port), timeout=10) as connection:
+        with context.wrap_socket(connection, server_hostname=name) as wrapped:
+            return x509.load_der_x509_certificate(wrapped.getpeercert(binary_form=True))
+
+
+def ocsp_responders(certificate):
+    try:
+        access = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except x509.ExtensionNotFound:
+        return []
+    return [item.access_location.value for item in access if item.access_method == x509.oid.AuthorityInformationAccessOID.OCSP]
+
+
+def stapling_log_lines(host, start=0):
+    """What nginx logged about stapling or OCSP since byte `start` of its error log."""
+    log = host.file("/var/log/nginx/error.log").content_string if host.file("/var/log/nginx/error.log").exists else ""
+    return [line for line in log[start:].splitlines() if re.search(r"stapling|OCSP", line, re.IGNORECASE)]
+
+
+def test_a_certificate_without_an_ocsp_responder_is_not_stapled(host):
+    """The host CA's and Pebble's certificates name no responder: nginx is not told to staple, and warns of nothing."""
+    assert ocsp_responders(served_certificate(host)) == []
+    rendered = host.check_output("nginx -T 2>/dev/null")
+    assert "ssl_certificate " in rendered, "not the TLS configuration: the check below would prove nothing"
+    assert "ssl_stapling" not in rendered and "ssl_trusted_certificate" not in rendered
+    assert stapling_log_lines(host) == []
+    name, _, https_port = tls_settings(host)
+    handshake = host.run(f"openssl s_client -connect 127.0.0.1:{https_port} -servername {name} -status </dev/null")
+    assert "OCSP response: no response sent" in handshake.stdout, handshake.stdout
+
+
 @pytest.fixture
 def acme_host(host):
     if host.ansible.get_variables()["nginx_tls_source"] != "acme":
@@ -411,3 +450,65 @@ def test_an_unconstrained_ca_is_issued_anew_and_its_fingerprint_printed(host, tm
     # The site's certificate chains to the new CA.
     (tmp_path / "root.pem").write_bytes(downloaded)
     assert served_serial(host, tmp_path)
+
+
+OCSP_DIR = "/etc/wsgi-stack-ocsp-test"
+
+
+def stapled_status(host, attempts=20):
+    """The OCSP answer nginx staples to a handshake; nginx fetches it on a first handshake, per worker: retried."""
+    name, _, https_port = tls_settings(host)
+    command = (f"openssl s_client -connect 127.0.0.1:{https_port} -servername {name} -status"
+               f" -CAfile {OCSP_DIR}/ca.crt -verify_return_error </dev/null")
+    for _ in range(attempts):
+        handshake = host.run(command)
+        if "Cert Status:" in handshake.stdout:
+            break
+        time.sleep(0.5)
+    return handshake
+
+
+@pytest.fixture
+def ocsp_host(host):
+    if "ocsp_responder_port" not in host.ansible.get_variables():
+        pytest.skip("no OCSP responder runs beside this host")
+    yield host
+    converge(host)
+
+
+def test_a_provided_certificate_with_an_ocsp_responder_is_stapled(ocsp_host):
+    """A certificate naming a live responder gets its answer stapled, checked, with nothing logged; off when asked."""
+    host = ocsp_host
+    variables = host.ansible.get_variables()
+    inventory_hostname = variables["inventory_hostname"]
+    responder = f"http://127.0.0.1:{variables['ocsp_responder_port']}"
+    with_responder = {"nginx_tls_source": "provided", "nginx_tls_certificate_path": f"{OCSP_DIR}/site.crt",
+                      "nginx_tls_key_path": f"{OCSP_DIR}/site.key",
+                      "nginx_tls_trusted_certificate": f"{OCSP_DIR}/ca.crt"}
+    limit = ["--limit", inventory_hostname, "--tags", "nginx"]
+    log_start = len(host.file("/var/log/nginx/error.log").content_string)
+
+    result = run_site(*limit, "-e", json.dumps(with_responder))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ocsp_responders(served_certificate(host)) == [responder]
+    rendered = host.check_output("nginx -T 2>/dev/null")
+    assert "ssl_stapling on;" in rendered and "ssl_stapling_verify on;" in rendered
+    assert f"ssl_trusted_certificate {OCSP_DIR}/ca.crt;" in rendered
+    # The responder is an address: nginx needs no resolver for it.
+    assert "resolver " not in rendered
+    handshake = stapled_status(host)
+    assert "OCSP Response Status: successful" in handshake.stdout, handshake.stdout
+    assert "Cert Status: good" in handshake.stdout, handshake.stdout
+    assert "Verify return code: 0 (ok)" in handshake.stdout, handshake.stdout
+    assert stapling_log_lines(host, log_start) == []
+
+    again = run_site(*limit, "-e", json.dumps(with_responder))
+    assert again.returncode == 0, again.stdout
+    assert recap_changed(again.stdout, inventory_hostname) == 0, again.stdout
+
+    switched_off = run_site(*limit, "-e", json.dumps({**with_responder, "nginx_tls_ocsp_stapling": False}))
+    assert switched_off.returncode == 0, switched_off.stdout
+    assert "ssl_stapling" not in host.check_output("nginx -T 2>/dev/null")
+    name, _, https_port = tls_settings(host)
+    handshake = host.run(f"openssl s_client -connect 127.0.0.1:{https_port} -servername {name} -status </dev/null")
+    assert "OCSP response: no response sent" in handshake.stdout, handshake.stdout
