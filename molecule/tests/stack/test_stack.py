@@ -1,5 +1,8 @@
 """The stack as a user sees it: pages through nginx, static files, the truth about each request, and the hosts."""
+import gzip
 import http.client
+import time
+import uuid
 
 import pytest
 
@@ -30,7 +33,7 @@ def test_static_file_is_served_by_nginx_byte_for_byte(stack, name):
 
 
 def test_static_dotfiles_are_never_served(host, stack):
-    static = f"/srv/{stack.name}/current/code/{host.ansible.get_variables()['flask_app_static_dir']}"
+    static = static_dir(host, stack)
     assert host.file(f"{static}/style.css").exists
     host.check_output(f"install -d {static}/.git && echo SECRET=1 > {static}/.env && echo x > {static}/.git/config")
     try:
@@ -41,6 +44,67 @@ def test_static_dotfiles_are_never_served(host, stack):
             assert b"SECRET" not in response.body
     finally:
         host.check_output(f"rm -rf {static}/.git {static}/.env")
+
+
+def static_dir(host, stack):
+    return f"/srv/{stack.name}/current/code/{host.ansible.get_variables()['flask_app_static_dir']}"
+
+
+def test_fingerprinted_static_files_are_cached_for_good(host, stack):
+    static = static_dir(host, stack)
+    host.check_output(f"cp {static}/style.css {static}/style.0123abcd.css")
+    try:
+        response = stack.get("static/style.0123abcd.css")
+        assert response.status == 200
+        assert response.body == (EXAMPLE_STATIC / "style.css").read_bytes()
+        assert response.headers.get("Cache-Control") == "public, max-age=31536000, immutable"
+        # The location's own header would drop the server's security headers, had they not been repeated there.
+        assert response.headers.get("X-Content-Type-Options") == "nosniff"
+        assert "immutable" not in stack.get("static/style.css").headers.get("Cache-Control", "")
+    finally:
+        host.check_output(f"rm -f {static}/style.0123abcd.css")
+
+
+def test_precompressed_static_files_are_sent_as_they_are(host, stack):
+    static = static_dir(host, stack)
+    # The .gz says something else than the file beside it: only gzip_static can send it.
+    host.check_output(
+        f"echo plain > {static}/notes.txt && echo precompressed | gzip -9 > {static}/notes.txt.gz"
+        f" && chmod a+r {static}/notes.txt {static}/notes.txt.gz"
+    )
+    try:
+        compressed = stack.get("static/notes.txt", headers={"Accept-Encoding": "gzip"})
+        assert compressed.status == 200
+        assert compressed.headers.get("Content-Encoding") == "gzip"
+        assert gzip.decompress(compressed.body) == b"precompressed\n"
+        assert stack.get("static/notes.txt").body == b"plain\n"
+    finally:
+        host.check_output(f"rm -f {static}/notes.txt {static}/notes.txt.gz")
+
+
+def test_app_requests_are_logged_and_static_files_are_not(host, stack):
+    static_marker, app_marker = f"static-{uuid.uuid4().hex}", f"app-{uuid.uuid4().hex}"
+    assert stack.get(f"static/style.css?{static_marker}").status == 200
+    assert stack.get(f"healthz?{app_marker}").status == 200
+    for _ in range(50):
+        log = host.check_output("cat /var/log/nginx/access.log")
+        if app_marker in log:
+            break
+        time.sleep(0.1)
+    assert app_marker in log
+    assert static_marker not in log
+
+
+def test_nginx_keeps_idle_connections_to_an_app_server_that_keeps_them_alive(host, stack):
+    variables = host.ansible.get_variables()
+    if stack.server != "gunicorn" or variables.get("gunicorn_worker_class", "sync") == "sync" or stack.listen.startswith("unix:"):
+        pytest.skip("a gunicorn with gthread workers on a TCP port is where the kept connections can be counted")
+    port = stack.listen.rsplit(":", 1)[1]
+    for _ in range(20):
+        assert stack.get("healthz").status == 200
+    kept = host.check_output(f"ss -Htnp state established '( dport = :{port} )'").splitlines()
+    # One connection per nginx worker that took a request at most: without keep-alive, none outlives its request.
+    assert 1 <= len([line for line in kept if '"nginx"' in line]) <= 4, kept
 
 
 def test_static_alias_does_not_leak_the_code(stack):
