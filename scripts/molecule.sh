@@ -10,10 +10,13 @@ else
   mapfile -t scenarios < <(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -n1 basename | sort)
 fi
 
+log=$(mktemp)
+started_engine=false
 # Stop the engine at the end only if this run started it.
+trap 'rm -f "$log"; if $started_engine; then scripts/engine.sh stop; fi' EXIT
 if ! docker info >/dev/null 2>&1; then
   scripts/engine.sh start
-  trap 'scripts/engine.sh stop' EXIT
+  started_engine=true
 fi
 scripts/images.sh
 # The load tool the deploy tests count requests with.
@@ -26,7 +29,13 @@ report=()
 for scenario in "${scenarios[@]}"; do
   echo "=== molecule test -s $scenario"
   start=$(date +%s)
-  molecule test -s "$scenario"
+  if ! molecule test -s "$scenario" 2>&1 | tee "$log"; then
+    # Molecule's own recap follows the tests' summary: repeat the summary last, where a short log tail still shows it.
+    echo "=== $scenario failed after $(( $(date +%s) - start )) s; the tests' summary:"
+    sed 's/\x1b\[[0-9;]*m//g' "$log" | sed -n '/short test summary info/,/Return code/p'
+    printf '%s\n' "${report[@]}"
+    exit 1
+  fi
   report+=("$scenario: $(( $(date +%s) - start )) s")
 done
 printf '=== scenario times\n'
