@@ -58,10 +58,16 @@ def leftovers(host, name, server):
     return found + ([units] if units.strip() else [])
 
 
-def assert_no_failed_request(counts):
+def nginx_error_lines(host):
+    return host.check_output("wc -l < /var/log/nginx/error.log")
+
+
+def assert_no_failed_request(host, counts, errors_before):
+    """No request failed; if one did, nginx's errors logged meanwhile tell which layer dropped it."""
+    errors = host.check_output(f"tail -n +{int(errors_before) + 1} /var/log/nginx/error.log | tail -n 20")
     assert counts["requests"] > 100, counts
-    assert counts["statuses"] == {"200": counts["requests"]}, counts
-    assert counts["errors"] == {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}, counts
+    assert counts["statuses"] == {"200": counts["requests"]}, (counts, errors)
+    assert counts["errors"] == {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}, (counts, errors)
 
 
 def assert_socket_serves(host, stack, path):
@@ -80,19 +86,21 @@ def test_switching_app_servers_fails_no_request_and_leaves_nothing_behind(host_r
     bystander = f"/srv/{stack.name}/bystander"
     host.check_output(f"install -d {bystander} && touch {bystander}/uwsgi.ini")
 
+    errors_before = nginx_error_lines(host)
     _, counts = under_load({stack.name: stack}, "healthz", lambda: converge(
         host, flask_app_server="gunicorn", uwsgi_venv_dir=bystander, uwsgi_config_dir=bystander), "to gunicorn",
         fresh_connections=True)
-    assert_no_failed_request(counts[stack.name])
+    assert_no_failed_request(host, counts[stack.name], errors_before)
     assert leftovers(host, stack.name, "uwsgi") == []
     assert host.file(f"{bystander}/uwsgi.ini").exists
     host.check_output(f"rm -r {bystander}")
     assert host.service(f"gunicorn-{stack.name}.service").is_running
     assert_socket_serves(host, stack, f"/run/{stack.name}/gunicorn.sock")
 
+    errors_before = nginx_error_lines(host)
     _, counts = under_load({stack.name: stack}, "healthz", lambda: converge(host), "back to uwsgi",
                            fresh_connections=True)
-    assert_no_failed_request(counts[stack.name])
+    assert_no_failed_request(host, counts[stack.name], errors_before)
     assert leftovers(host, stack.name, "gunicorn") == []
     assert host.service(stack.unit).is_running
     assert_socket_serves(host, stack, f"/run/{stack.name}/uwsgi.sock")
