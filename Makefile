@@ -1,5 +1,5 @@
 # make test               lint, unit tests, every Molecule scenario and a 2-second run of the benchmark
-# make test SCENARIO=x    lint, unit tests and scenario x only
+# make test SCENARIO=x    lint, unit tests and scenario x only (LANES=1: scenarios one after another, not two at once)
 # make bench              the benchmark (bench/README.md); make bench BENCH_ARGS="--duration 30" passes options
 # make demo               the example app in one local container, at http://127.0.0.1:$(DEMO_PORT)/
 SHELL := /bin/bash
@@ -9,6 +9,7 @@ SHELL := /bin/bash
 VENV := $(CURDIR)/.venv
 COLLECTIONS := $(CURDIR)/.cache/collections
 SCENARIO ?=
+LANES ?= 2
 DEMO_PORT ?= 8080
 BENCH_ARGS ?=
 
@@ -45,7 +46,7 @@ unit: venv collection
 	pytest -q tests/unit
 
 molecule: venv collection
-	scripts/molecule.sh $(SCENARIO)
+	WSGI_STACK_LANES=$(LANES) scripts/molecule.sh $(SCENARIO)
 
 bench: venv collection
 	bench/run.sh $(BENCH_ARGS)

@@ -41,6 +41,7 @@ COMMON_BAD_SETTINGS = [
     ("nginx_client_max_body_size", "10m; autoindex on"),
     ("nginx_upstream_servers", ["unix:/tmp/evil.sock; }"]),
     ("nginx_upstream_protocol", "fastcgi"),
+    ("nginx_upstream_keepalive_timeout", 90),
     ("nginx_tls_source", "letsencrypt"),
     ("nginx_tls_source", "acme"),
     ("nginx_https_port", 0),
@@ -55,6 +56,7 @@ APP_SERVER_BAD_SETTINGS = {
         ("gunicorn_access_log", "/var/log/access.log"),
         ("gunicorn_access_log", "/var/log/nginx/access.log"),
         ("gunicorn_listen", "[::0]:8001"),
+        ("gunicorn_keepalive", 30),
         ("gunicorn_user", "hello\nUser=root"),
     ],
     "uwsgi": [
