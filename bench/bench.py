@@ -2,7 +2,8 @@
 """Provision the stack in bench containers with the collection's defaults and measure it on loopback with wrk.
 
 Writes OUT/bench.md (the tables, also printed) and OUT/bench.json (every repetition, medians, ratios, machine,
-versions, Ansible run times). Exits 1 only when something could not be measured, never because of a figure.
+versions, Ansible run times); with --ansible-only, only the Ansible run times, in OUT/ansible.md and OUT/ansible.json.
+Exits 1 only when something could not be measured, never because of a figure.
 """
 import argparse
 import datetime
@@ -151,11 +152,14 @@ def write_inventory(work, app):
 
 def run_site(inventory, flavour, log):
     """One timed run of playbooks/site.yml on one flavour; return its time and its PLAY RECAP counters."""
+    # Each log ends with the slowest tasks.
+    environment = {**os.environ, "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
+                   "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "15"}
     started = time.monotonic()
     with log.open("w") as output:
         returncode = subprocess.run(["ansible-playbook", "-i", str(inventory), "--limit", container(flavour),
                                      "playbooks/site.yml"], cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
-                                    timeout=3600).returncode
+                                    env=environment, timeout=3600).returncode
     seconds = round(time.monotonic() - started, 1)
     text = log.read_text()
     if returncode != 0:
@@ -164,11 +168,11 @@ def run_site(inventory, flavour, log):
     return {"seconds": seconds, **{key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", recap)}}
 
 
-def provision_stack(inventory, out):
-    times = {flavour: {} for flavour in FLAVOURS}
+def provision_stack(inventory, out, flavours=tuple(FLAVOURS)):
+    times = {flavour: {} for flavour in flavours}
     # One flavour at a time, so each run's time is that of one host, not of a machine shared by four.
     for run in ("first", "second"):
-        for flavour in FLAVOURS:
+        for flavour in flavours:
             result = run_site(inventory, flavour, out / f"ansible-{flavour}-{run}.log")
             times[flavour][run] = result
             log(f"site.yml {run} run on {flavour}: {result['seconds']} s, changed={result['changed']}")
@@ -322,12 +326,17 @@ def markdown(report):
         target = "-" if ratio["target"] is None else (f">= {ratio['target']}" + ("" if ratio["value"] >= ratio["target"]
                                                                                  else " (below)"))
         lines.append(f"| {ratio['label']} | {ratio['value']:.2f} | {target} |")
-    lines += ["", "| site.yml on a fresh container | first run | second run | changed by the second run |",
-              "|---|---:|---:|---:|"]
-    for flavour, runs in report["ansible"].items():
-        lines.append(f"| {flavour} | {runs['first']['seconds']:.0f} s | {runs['second']['seconds']:.0f} s | "
-                     f"{runs['second']['changed']} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + [""] + ansible_table(report["ansible"])) + "\n"
+
+
+def ansible_table(times):
+    lines = ["| site.yml on a fresh container | first run | second run | tasks run by the second | changed by it |",
+             "|---|---:|---:|---:|---:|"]
+    for flavour, runs in times.items():
+        second = runs["second"]
+        lines.append(f"| {flavour} | {runs['first']['seconds']:.1f} s | {second['seconds']:.1f} s | "
+                     f"{second['ok']} | {second['changed']} |")
+    return lines
 
 
 def machine_facts():
@@ -355,10 +364,32 @@ def parse_args():
     parser.add_argument("--threads", type=positive, default=2, help="wrk threads (2)")
     parser.add_argument("--out", type=Path, default=BENCH / "results", help="output directory (bench/results)")
     parser.add_argument("--keep", action="store_true", help="leave the containers running")
+    parser.add_argument("--ansible-only", action="store_true",
+                        help="only time the first and second runs of site.yml on each flavour, no load")
+    parser.add_argument("--flavour", action="append", choices=list(FLAVOURS), dest="flavours",
+                        help="with --ansible-only: this flavour only (repeatable; default: all)")
     return parser.parse_args()
 
 
+def time_ansible(args, work):
+    """The first and second runs of site.yml on fresh containers, and nothing else."""
+    load_before = os.getloadavg()[0]
+    flavours = args.flavours or list(FLAVOURS)
+    for name in flavours:
+        start_container(name)
+    for name in flavours:
+        wait_for_systemd(name)
+    times = provision_stack(write_inventory(work, app_copy(work)), args.out, flavours)
+    lines = [f"{datetime.date.today().isoformat()}: {os.cpu_count()} cores, load average {load_before:.1f} before, "
+             f"{os.getloadavg()[0]:.1f} after; over the docker connection, with pipelining.", "", *ansible_table(times)]
+    (args.out / "ansible.md").write_text("\n".join(lines) + "\n")
+    (args.out / "ansible.json").write_text(json.dumps(times, indent=2) + "\n")
+    print("\n".join(lines))
+
+
 def bench(args, work):
+    if args.ansible_only:
+        return time_ansible(args, work)
     load_before = os.getloadavg()[0]
     for name in [*FLAVOURS, BASELINE]:
         start_container(name)
@@ -401,7 +432,8 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="wsgi-stack-bench-"))
     try:
         bench(args, work)
-        log(f"wrote {args.out / 'bench.md'} and {args.out / 'bench.json'}")
+        name = "ansible" if args.ansible_only else "bench"
+        log(f"wrote {args.out / (name + '.md')} and {args.out / (name + '.json')}")
         return 0
     except BenchError as error:
         log(str(error))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the benchmark: the engine, the Debian 12 image and wrk if missing, then bench.py with these options.
-# usage: run.sh [--duration SECONDS] [--repeat N] [--connections N] [--threads N] [--out DIR] [--keep]
+# usage: run.sh [--duration SECONDS] [--repeat N] [--connections N] [--threads N] [--out DIR] [--keep] [--ansible-only [--flavour F]...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
