@@ -166,7 +166,7 @@ def check_mode_recap():
 WRK_COUNTS = Path(__file__).resolve().parent / "deploy" / "wrk_counts.lua"
 
 
-def start_load(stack, path, seconds=300, fresh_connections=False):
+def start_load(stack, path, seconds=900, fresh_connections=False):
     """A bounded wrk load on one site through nginx; it stops by itself after `seconds` at the latest.
     With fresh_connections, each request opens its own: a reload of nginx closes idle keep-alive connections, which
     browsers retry on their own but wrk counts as read errors."""
@@ -193,13 +193,18 @@ LOAD_REPORT = []
 def under_load(stacks, path, action, step, settle=2.0, fresh_connections=False):
     """Run `action` (named `step` in the report) while every stack serves a load; return its result and the counts."""
     loads = {name: start_load(stack, path, fresh_connections=fresh_connections) for name, stack in stacks.items()}
+    started = time.monotonic()
     time.sleep(settle)
     try:
         result = action()
         time.sleep(settle)
     finally:
         counts = {name: stop_load(process) for name, process in loads.items()}
+        elapsed = time.monotonic() - started
     LOAD_REPORT.extend((step, name, count) for name, count in counts.items())
+    # A load that ran out before the step ended saw only part of it.
+    for name, count in counts.items():
+        assert count["duration_s"] >= elapsed - 1, f"{step}: the load on {name} ended {elapsed:.0f} s into the step"
     return result, counts
 
 

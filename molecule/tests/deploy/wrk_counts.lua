@@ -1,9 +1,10 @@
 -- Counts every response by status and by the version the app reports, and prints them as JSON at the end.
--- Each connection waits 10 ms between requests: a steady load that leaves the deploy under test the CPU it needs.
+-- Each connection waits 40 ms between requests: about 190 requests a second per site over 8 connections, a request
+-- every 5 ms that catches any gap, while the run under test keeps the CPU it needs.
 local threads = {}
 
 function delay()
-  return 10
+  return 40
 end
 
 function setup(thread)
