@@ -1,5 +1,5 @@
-# make test               lint, unit tests, every Molecule scenario and a 2-second run of the benchmark
-# make test SCENARIO=x    lint, unit tests and scenario x only (LANES=1: scenarios one after another, not two at once)
+# make test               lint, unit tests, every Molecule scenario and a 2-second run of the benchmark, two at a time
+# make test SCENARIO=x    lint, unit tests and scenario x only (LANES=1: one after another, not two at once)
 # make bench              the benchmark (bench/README.md); make bench BENCH_ARGS="--duration 30" passes options
 # make demo               the example app in one local container, at http://127.0.0.1:$(DEMO_PORT)/
 SHELL := /bin/bash
@@ -18,7 +18,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv collection lint unit molecule bench bench-smoke test demo demo-stop clean
+.PHONY: help venv collection lint unit suite bench bench-smoke test demo demo-stop clean
 
 help:
 	@sed -n 's/^# //p' Makefile | head -n 4
@@ -45,17 +45,17 @@ lint: venv collection
 unit: venv collection
 	pytest -q tests/unit
 
-molecule: venv collection
-	WSGI_STACK_LANES=$(LANES) scripts/molecule.sh $(SCENARIO)
+# Every scenario and the benchmark's short run, or scenario $(SCENARIO) only.
+suite: venv collection
+	WSGI_STACK_LANES=$(LANES) scripts/suite.sh $(SCENARIO)
 
 bench: venv collection
 	bench/run.sh $(BENCH_ARGS)
 
-# Once, briefly, so the benchmark cannot rot; no figure is checked. Its results stay out of bench/results.
 bench-smoke: venv collection
-	bench/run.sh --duration 2 --repeat 1 --out $(CURDIR)/.cache/bench-smoke
+	scripts/suite.sh bench-smoke
 
-test: lint unit molecule $(if $(SCENARIO),,bench-smoke)
+test: lint unit suite
 
 demo: venv collection
 	scripts/demo.sh $(DEMO_PORT)
