@@ -48,6 +48,24 @@ def test_config_change_restarts_and_code_change_reloads(host_restored, changed_a
     assert "Second release." in page.body.decode()
 
 
+def test_a_shared_dir_replaces_the_one_the_code_ships_and_the_app_writes_there(host_restored, tmp_path):
+    host = host_restored
+    stack = stack_of(host)
+    app = tmp_path / "app"
+    shutil.copytree(REPO / "examples" / "app", app)
+    (app / "uploads").mkdir()
+    (app / "uploads" / "shipped.txt").write_text("from the code\n")
+    converge(host, flask_app_source_path=str(app), flask_app_shared_dirs=["uploads"])
+
+    link = host.file(f"/srv/{stack.name}/current/code/uploads")
+    assert link.is_symlink and link.linked_to == f"/var/lib/{stack.name}/uploads"
+    assert not host.file(f"/var/lib/{stack.name}/uploads/shipped.txt").exists, "the code's copy stays out of the data"
+    written = f"/srv/{stack.name}/current/code/uploads/written-by-the-app"
+    assert host.run(f"sudo -u {stack.name} touch {written}").rc == 0
+    assert host.file(written).user == stack.name
+    assert host.run(f"sudo -u {stack.name} touch /srv/{stack.name}/current/code/elsewhere").rc != 0
+
+
 def test_a_failed_run_still_restarts_on_the_settings_it_wrote(host_restored):
     """The environment is written, then a later task fails: the restart it owed happens all the same."""
     host = host_restored
