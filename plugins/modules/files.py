@@ -56,8 +56,11 @@ attributes:
     support: partial
     details: Lists the paths that change and, for a file, its content before and after.
 notes:
-  - A path of another type than the one asked for (a directory where a file or a link goes) fails the module, which
-    never removes a directory to put something else in its place. Nothing after the failing path is changed.
+  - Every entry is checked before any change, against the tree as the earlier entries leave it (a path an earlier
+    V(absent) entry removes is free for a link). A path of another type than the one asked for (a directory where
+    a file or a link goes), an owner or group the host does not know, a file without content or a link without src
+    fail the module with nothing changed. It never removes a directory to put something else in its place.
+  - A failure of the filesystem itself (a full disk) while applying stops at that path, and what came before it stays.
 """
 
 EXAMPLES = """
@@ -80,7 +83,9 @@ changed_paths:
   sample: [/etc/nginx/conf.d/app.conf]
 """
 
+import grp
 import os
+import pwd
 import shutil
 import stat
 import tempfile
@@ -191,12 +196,47 @@ def attributes(module, entry, changed):
     return module.set_fs_attributes_if_different(wanted, changed)
 
 
+def known(name, database):
+    """Whether an owner or group name (or a numeric id) exists on the host."""
+    if name is None or name.isdigit():
+        return True
+    try:
+        database(name)
+    except KeyError:
+        return False
+    return True
+
+
+def check(module, entries):
+    """Fail, before any change, on every entry that would fail once the earlier ones are applied."""
+    planned = {}  # path: the type the earlier entries leave there, None once removed
+    for entry in entries:
+        path, state = entry["path"], entry["state"]
+        if state == "file" and entry["content"] is None:
+            module.fail_json(msg=f"{path}: a file needs content", changed_paths=[])
+        if state == "link" and not entry["src"]:
+            module.fail_json(msg=f"{path}: a link needs src", changed_paths=[])
+        # In check mode the user an earlier task would create does not exist yet.
+        for name, database in ((entry["owner"], pwd.getpwnam), (entry["group"], grp.getgrnam)):
+            if not module.check_mode and not known(name, database):
+                module.fail_json(msg=f"{path}: no user or group {name} on the host", changed_paths=[])
+        parents = [parent for parent in planned if path.startswith(parent.rstrip("/") + "/")]
+        if path in planned:
+            found = planned[path]
+        elif any(planned[parent] is None for parent in parents):
+            found = None
+        else:
+            found = kind(path)
+        if state != "absent":
+            try:
+                expect(path, state, found)
+            except WrongType as error:
+                module.fail_json(msg=to_native(error), changed_paths=[])
+        planned[path] = None if state == "absent" else state
+
+
 def apply(module, entry, diff):
     state = entry["state"]
-    if state == "file" and entry["content"] is None:
-        module.fail_json(msg=f"{entry['path']}: a file needs content")
-    if state == "link" and not entry["src"]:
-        module.fail_json(msg=f"{entry['path']}: a link needs src")
     if state == "directory":
         changed = directory(module, entry)
     elif state == "file":
@@ -213,6 +253,7 @@ def main():
         argument_spec={"paths": {"type": "list", "elements": "dict", "required": True, "options": ENTRY}},
         supports_check_mode=True,
     )
+    check(module, module.params["paths"])
     changed_paths, diff = [], []
     for entry in module.params["paths"]:
         try:

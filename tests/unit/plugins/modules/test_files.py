@@ -81,11 +81,39 @@ def test_a_directory_in_the_way_fails_and_stays(tmp_path, capsys, state):
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken/keep").write_text("data\n")
     entry = {"path": str(tmp_path / "taken"), "state": state, "content": "x\n", "src": "/elsewhere"}
-    result = run([entry, {"path": str(tmp_path / "later.conf"), "content": "y\n"}], capsys=capsys)
+    earlier = tmp_path / "earlier.conf"
+    result = run([{"path": str(earlier), "content": "y\n"}, entry], capsys=capsys)
     assert result["failed"] and "is a directory, not a" in result["msg"]
-    assert (tmp_path / "taken/keep").read_text() == "data\n" and not (tmp_path / "later.conf").exists()
+    assert (tmp_path / "taken/keep").read_text() == "data\n"
+    assert not earlier.exists(), "an entry that would fail stops the call before any change"
 
 
 def test_a_file_without_content_is_refused(tmp_path, capsys):
     result = run([{"path": str(tmp_path / "x.conf")}], capsys=capsys)
     assert result["failed"] and result["msg"].endswith("a file needs content")
+
+
+def test_an_unknown_owner_fails_before_any_change(tmp_path, capsys):
+    earlier = tmp_path / "earlier.conf"
+    later = {"path": str(tmp_path / "later.conf"), "content": "y\n", "owner": "no-such-user-here"}
+    result = run([{"path": str(earlier), "content": "x\n"}, later], capsys=capsys)
+    assert result["failed"] and "no user or group no-such-user-here" in result["msg"]
+    assert not earlier.exists()
+
+
+def test_a_directory_removed_first_makes_way_for_a_link(tmp_path, capsys):
+    shipped = tmp_path / "code/instance"
+    shipped.mkdir(parents=True)
+    (shipped / "config.py").write_text("SECRET = 'x'\n")
+    paths = [{"path": str(shipped), "state": "absent"},
+             {"path": str(shipped), "state": "link", "src": str(tmp_path / "data/instance")}]
+    result = run(paths, capsys=capsys)
+    assert result["changed_paths"] == [str(shipped)] * 2
+    assert os.readlink(shipped) == str(tmp_path / "data/instance")
+
+
+def test_check_mode_takes_an_owner_a_real_run_would_create_first(tmp_path, capsys):
+    result = run([{"path": str(tmp_path / "app.conf"), "content": "x\n", "owner": "no-such-user-here"}],
+                 check_mode=True, capsys=capsys)
+    assert not result.get("failed") and result["changed_paths"] == [str(tmp_path / "app.conf")]
+    assert not (tmp_path / "app.conf").exists()
