@@ -220,10 +220,9 @@ def check(module, entries):
         for name, database in ((entry["owner"], pwd.getpwnam), (entry["group"], grp.getgrnam)):
             if not module.check_mode and not known(name, database):
                 module.fail_json(msg=f"{path}: no user or group {name} on the host", changed_paths=[])
-        parents = [parent for parent in planned if path.startswith(parent.rstrip("/") + "/")]
         if path in planned:
             found = planned[path]
-        elif any(planned[parent] is None for parent in parents):
+        elif any(was is None and path.startswith(parent.rstrip("/") + "/") for parent, was in planned.items()):
             found = None
         else:
             found = kind(path)
