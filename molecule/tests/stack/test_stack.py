@@ -1,6 +1,8 @@
 """The stack as a user sees it: pages through nginx, static files, the truth about each request, and the hosts."""
+import collections
 import gzip
 import http.client
+import re
 import time
 import uuid
 
@@ -239,6 +241,28 @@ def test_check_mode_reports_no_change(host, check_mode_recap):
     assert counters is not None, result.stdout + result.stderr
     assert counters["changed"] == 0, result.stdout
     assert counters["failed"] == 0 and counters["unreachable"] == 0, result.stdout
+
+
+def test_a_run_checks_each_role_s_settings_once(host, stack, check_mode_recap):
+    """The preflight play checks every setting; the layers after it find the same values checked and skip them."""
+    _, result = check_mode_recap
+    name = host.ansible.get_variables()["inventory_hostname"]
+    included = re.findall(r"^included: \S+/roles/(\w+)/tasks/checks\.yml for (.+)$", result.stdout, re.MULTILINE)
+    checked = collections.Counter(role for role, hosts in included if name in hosts.split(", "))
+    assert checked == {"flask_app": 1, stack.server: 1, "nginx": 1}, result.stdout
+
+
+def test_a_run_starts_and_enables_what_was_stopped_and_disabled(host_restored):
+    """A run that finds the units running skips starting them: one that finds them stopped starts them."""
+    host = host_restored
+    stack = stack_of(host)
+    units = ["nginx.service", f"{stack.server}-{stack.name}.socket", stack.unit]
+    host.run_expect([0], f"systemctl disable --now {' '.join(units)}")
+    assert not host.service("nginx").is_running
+    converge(host)
+    for unit in units:
+        assert host.service(unit).is_enabled and host.service(unit).is_running, unit
+    assert stack.get().status == 200
 
 
 

@@ -1,0 +1,252 @@
+#!/usr/bin/python
+# Copyright (c) wsgi.stack maintainers
+# MIT License (see galaxy.yml)
+
+from __future__ import annotations
+
+DOCUMENTATION = """
+module: host_state
+short_description: What a role needs to know of a host, read in one round trip
+version_added: 0.3.0
+author: wsgi.stack maintainers
+description:
+  - Reads, in one call on the host, which Debian packages are installed, the state of systemd units, users and
+    groups, what is at some paths, the content of some files and the entries of some directories.
+  - A role reads what it would otherwise ask with one task each, then runs a task that changes the host only where
+    the answer says it has something to do, so a run that changes nothing costs one round trip instead of many.
+  - It changes nothing.
+options:
+  packages:
+    description:
+      - Debian package names. A name is installed when dpkg records it as installed and configured; any other
+        state, or a name that is not a plain package name (a version or an architecture in it), counts as missing.
+    type: list
+    elements: str
+    default: []
+  units:
+    description: systemd unit names, with their suffix (V(nginx.service), V(app.socket)).
+    type: list
+    elements: str
+    default: []
+  users:
+    description: User names.
+    type: list
+    elements: str
+    default: []
+  groups:
+    description: Group names.
+    type: list
+    elements: str
+    default: []
+  paths:
+    description: Absolute paths to look at, without following a link at the end.
+    type: list
+    elements: path
+    default: []
+  read:
+    description: Absolute paths of text files (UTF-8) to read whole.
+    type: list
+    elements: path
+    default: []
+  list:
+    description: Absolute paths of directories whose entries to list.
+    type: list
+    elements: path
+    default: []
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+notes:
+  - O(units) needs systemd running on the host; O(packages) needs dpkg.
+seealso:
+  - module: wsgi.stack.files
+"""
+
+EXAMPLES = """
+- name: Read what nginx's install and start would find
+  wsgi.stack.host_state:
+    packages: [nginx]
+    units: [nginx.service]
+  register: __nginx_host
+
+- name: Install nginx
+  ansible.builtin.apt:
+    name: nginx
+  when: __nginx_host.packages_missing | length > 0
+"""
+
+RETURN = """
+packages:
+  description: Each package asked for, and its installed version, or V(null) when it is not installed.
+  type: dict
+  returned: always
+  sample: {nginx: 1.22.1-9+deb12u1, git: null}
+packages_missing:
+  description: The packages asked for that are not installed, in the order given.
+  type: list
+  elements: str
+  returned: always
+  sample: [git]
+units:
+  description: Each unit asked for, with its load, active and enablement states as systemd names them.
+  type: dict
+  returned: always
+  sample: {nginx.service: {load: loaded, active: active, enabled: enabled}}
+users:
+  description: Each user asked for, or V(null) when the host has none of that name.
+  type: dict
+  returned: always
+  sample: {hello: {uid: 998, gid: 998, group: hello, home: /srv/hello/data, shell: /usr/sbin/nologin}}
+groups:
+  description: Each group asked for, and its gid, or V(null) when the host has none of that name.
+  type: dict
+  returned: always
+  sample: {hello: 998}
+paths:
+  description:
+    - Each path asked for, with its type (V(file), V(directory), V(link), V(special), or V(null) when nothing is
+      there) and, for a link, where it points.
+  type: dict
+  returned: always
+  sample: {/srv/hello/current: {type: link, target: /srv/hello/releases/640a3c4e2108}}
+contents:
+  description: Each file asked for, and its content, or V(null) when there is no such file.
+  type: dict
+  returned: always
+  sample: {/srv/hello/releases.log: "640a3c4e2108\\n"}
+entries:
+  description: Each directory asked for, and the names it holds, sorted, or V(null) when there is no such directory.
+  type: dict
+  returned: always
+  sample: {/srv/hello/releases: [640a3c4e2108, 9b1f2a0c77de]}
+"""
+
+import grp
+import os
+import pwd
+import re
+import stat
+
+from ansible.module_utils.basic import AnsibleModule
+
+PLAIN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+")
+UNIT_PROPERTIES = {"LoadState": "load", "ActiveState": "active", "UnitFileState": "enabled"}
+
+
+def read_packages(module, names):
+    versions = dict.fromkeys(names)
+    plain = [name for name in names if PLAIN_PACKAGE.fullmatch(name)]
+    if plain:
+        # Exits 1 when a name is unknown to dpkg; the others are still listed.
+        rc, out, err = module.run_command([module.get_bin_path("dpkg-query", required=True), "--show",
+                                           "--showformat", "${Package}\t${db:Status-Abbrev}\t${Version}\n",
+                                           "--", *plain])
+        if rc not in (0, 1):
+            module.fail_json(msg=f"dpkg-query failed: {err.strip()}")
+        for line in out.splitlines():
+            name, status, version = line.split("\t")
+            if name in versions and status[1:2] == "i":
+                versions[name] = version
+    return versions
+
+
+def read_units(module, names):
+    if not names:
+        return {}
+    rc, out, err = module.run_command([module.get_bin_path("systemctl", required=True), "show",
+                                       "--property", ",".join(UNIT_PROPERTIES), "--", *names])
+    if rc != 0:
+        module.fail_json(msg=f"systemctl show failed: {err.strip()}")
+    # One block per unit, in the order asked, separated by an empty line.
+    blocks = [dict(line.split("=", 1) for line in block.splitlines()) for block in out.strip("\n").split("\n\n")]
+    if len(blocks) != len(names):
+        module.fail_json(msg=f"systemctl show answered for {len(blocks)} of {len(names)} units")
+    return {name: {key: block.get(prop, "") for prop, key in UNIT_PROPERTIES.items()}
+            for name, block in zip(names, blocks)}
+
+
+def read_user(name):
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return None
+    try:
+        group = grp.getgrgid(entry.pw_gid).gr_name
+    except KeyError:
+        group = None
+    return {"uid": entry.pw_uid, "gid": entry.pw_gid, "group": group, "home": entry.pw_dir, "shell": entry.pw_shell}
+
+
+def read_group(name):
+    try:
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        return None
+
+
+def read_path(path):
+    try:
+        mode = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return {"type": None, "target": None}
+    if stat.S_ISLNK(mode):
+        return {"type": "link", "target": os.readlink(path)}
+    kind = "directory" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "special"
+    return {"type": kind, "target": None}
+
+
+def read_text(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def list_directory(path):
+    try:
+        return sorted(os.listdir(path))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "packages": {"type": "list", "elements": "str", "default": []},
+            "units": {"type": "list", "elements": "str", "default": []},
+            "users": {"type": "list", "elements": "str", "default": []},
+            "groups": {"type": "list", "elements": "str", "default": []},
+            "paths": {"type": "list", "elements": "path", "default": []},
+            "read": {"type": "list", "elements": "path", "default": []},
+            "list": {"type": "list", "elements": "path", "default": []},
+        },
+        supports_check_mode=True,
+    )
+    params = module.params
+    relative = [path for key in ("paths", "read", "list") for path in params[key] if not os.path.isabs(path)]
+    if relative:
+        module.fail_json(msg=f"paths must be absolute: {', '.join(relative)}")
+    try:
+        contents = {path: read_text(path) for path in params["read"]}
+        entries = {path: list_directory(path) for path in params["list"]}
+    except (OSError, UnicodeDecodeError) as error:
+        module.fail_json(msg=f"cannot read {getattr(error, 'filename', None) or 'a file'}: {error}")
+    packages = read_packages(module, params["packages"])
+    module.exit_json(
+        changed=False,
+        packages=packages,
+        packages_missing=[name for name, version in packages.items() if version is None],
+        units=read_units(module, params["units"]),
+        users={name: read_user(name) for name in params["users"]},
+        groups={name: read_group(name) for name in params["groups"]},
+        paths={path: read_path(path) for path in params["paths"]},
+        contents=contents,
+        entries=entries,
+    )
+
+
+if __name__ == "__main__":
+    main()

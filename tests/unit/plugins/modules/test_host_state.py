@@ -1,0 +1,121 @@
+"""The host_state module answers, in one call, what the roles would otherwise ask with a task each; it changes nothing."""
+import grp
+import json
+import os
+import pwd
+
+import pytest
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.wsgi.stack.plugins.modules import host_state
+
+DPKG_OUT = "nginx\tii \t1.22.1-9+deb12u1\nold-tool\trc \t2.0-1\nhalf\tiU \t1.0-1\n"
+SYSTEMCTL_OUT = ("LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\n"
+                 "LoadState=not-found\nActiveState=inactive\nUnitFileState=\n")
+
+
+@pytest.fixture
+def commands(monkeypatch):
+    """Stand in for dpkg-query and systemctl; record the commands the module runs."""
+    calls, answers = [], {}
+
+    def run_command(self, argv, **kwargs):
+        calls.append(argv)
+        return answers[os.path.basename(argv[0])]
+
+    monkeypatch.setattr(AnsibleModule, "run_command", run_command)
+    monkeypatch.setattr(AnsibleModule, "get_bin_path", lambda self, name, **kwargs: f"/usr/bin/{name}")
+    return calls, answers
+
+
+def run(capsys, **args):
+    with patch_module_args({**args, "_ansible_check_mode": True}), pytest.raises(SystemExit):
+        host_state.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_a_package_is_installed_only_when_dpkg_says_installed_and_configured(commands, capsys):
+    calls, answers = commands
+    answers["dpkg-query"] = (1, DPKG_OUT, "dpkg-query: no packages found matching unknown\n")
+    result = run(capsys, packages=["nginx", "old-tool", "half", "unknown", "nginx=1.22*"])
+    assert result["packages"] == {"nginx": "1.22.1-9+deb12u1", "old-tool": None, "half": None, "unknown": None,
+                                  "nginx=1.22*": None}
+    assert result["packages_missing"] == ["old-tool", "half", "unknown", "nginx=1.22*"]
+    assert not result["changed"]
+    # A pinned or otherwise unusual name never reaches dpkg-query, which would read it as a pattern.
+    assert calls[0][-5:] == ["--", "nginx", "old-tool", "half", "unknown"]
+
+
+def test_a_failing_dpkg_query_fails_the_module(commands, capsys):
+    commands[1]["dpkg-query"] = (2, "", "dpkg-query: error: database is locked\n")
+    result = run(capsys, packages=["nginx"])
+    assert result["failed"] and "database is locked" in result["msg"]
+
+
+def test_units_are_read_in_one_call_in_the_order_asked(commands, capsys):
+    calls, answers = commands
+    answers["systemctl"] = (0, SYSTEMCTL_OUT, "")
+    result = run(capsys, units=["nginx.service", "gone.socket"])
+    assert result["units"] == {"nginx.service": {"load": "loaded", "active": "active", "enabled": "enabled"},
+                               "gone.socket": {"load": "not-found", "active": "inactive", "enabled": ""}}
+    assert len(calls) == 1 and calls[0][-3:] == ["--", "nginx.service", "gone.socket"]
+
+
+def test_an_answer_for_fewer_units_than_asked_fails(commands, capsys):
+    commands[1]["systemctl"] = (0, SYSTEMCTL_OUT, "")
+    result = run(capsys, units=["a.service", "b.service", "c.service"])
+    assert result["failed"] and "2 of 3" in result["msg"]
+
+
+def test_nothing_asked_runs_no_command(commands, capsys):
+    result = run(capsys)
+    assert commands[0] == [] and result["packages"] == {} and result["units"] == {}
+
+
+def test_users_and_groups_are_found_or_null(commands, capsys):
+    me = pwd.getpwuid(os.getuid())
+    group = grp.getgrgid(me.pw_gid).gr_name
+    result = run(capsys, users=[me.pw_name, "no-such-user-here"], groups=[group, "no-such-group-here"])
+    assert result["users"] == {me.pw_name: {"uid": me.pw_uid, "gid": me.pw_gid, "group": group, "home": me.pw_dir,
+                                            "shell": me.pw_shell},
+                               "no-such-user-here": None}
+    assert result["groups"] == {group: me.pw_gid, "no-such-group-here": None}
+
+
+def test_paths_contents_and_entries(tmp_path, commands, capsys):
+    (tmp_path / "releases" / "b").mkdir(parents=True)
+    (tmp_path / "releases" / "a").mkdir()
+    (tmp_path / "history").write_text("a\nb\n")
+    (tmp_path / "current").symlink_to(tmp_path / "releases" / "b")
+    os.mkfifo(tmp_path / "fifo")
+    under_a_file = str(tmp_path / "history" / "x")
+    result = run(capsys,
+                 paths=[str(tmp_path / "current"), str(tmp_path / "releases"), str(tmp_path / "history"),
+                        str(tmp_path / "fifo"), str(tmp_path / "missing"), under_a_file],
+                 read=[str(tmp_path / "history"), str(tmp_path / "missing"), under_a_file],
+                 list=[str(tmp_path / "releases"), str(tmp_path / "missing")])
+    assert result["paths"] == {
+        str(tmp_path / "current"): {"type": "link", "target": str(tmp_path / "releases" / "b")},
+        str(tmp_path / "releases"): {"type": "directory", "target": None},
+        str(tmp_path / "history"): {"type": "file", "target": None},
+        str(tmp_path / "fifo"): {"type": "special", "target": None},
+        str(tmp_path / "missing"): {"type": None, "target": None},
+        under_a_file: {"type": None, "target": None},
+    }
+    assert result["contents"] == {str(tmp_path / "history"): "a\nb\n", str(tmp_path / "missing"): None,
+                                  under_a_file: None}
+    assert result["entries"] == {str(tmp_path / "releases"): ["a", "b"], str(tmp_path / "missing"): None}
+
+
+def test_a_file_that_cannot_be_read_fails_naming_it(tmp_path, commands, capsys):
+    (tmp_path / "binary").write_bytes(b"\xff\xfe")
+    result = run(capsys, read=[str(tmp_path / "binary")], list=[str(tmp_path)])
+    assert result["failed"] and "cannot read" in result["msg"]
+    result = run(capsys, read=[str(tmp_path)])
+    assert result["failed"] and str(tmp_path) in result["msg"]
+
+
+def test_relative_paths_are_refused(commands, capsys):
+    result = run(capsys, paths=["srv/app"], read=["/etc/hostname"])
+    assert result["failed"] and result["msg"] == "paths must be absolute: srv/app"
