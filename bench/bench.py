@@ -44,7 +44,8 @@ FLAVOURS = {
 }
 BASELINE = "baseline"
 BARE_PORT, GUIDES_PORT, GUIDES_APP_PORT = 8184, 8185, 8195
-ROUTES = {"healthz": "/healthz", "page": "/"}
+# /slow waits 20 ms, as a request waits on a database or an API: where the worker count matters.
+ROUTES = {"healthz": "/healthz", "page": "/", "wait": "/slow?seconds=0.02"}
 
 
 class BenchError(Exception):
