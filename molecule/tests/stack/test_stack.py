@@ -2,6 +2,7 @@
 import collections
 import gzip
 import http.client
+import posixpath
 import re
 import time
 import uuid
@@ -153,6 +154,19 @@ def test_services_are_enabled_and_running(host, stack):
         service = host.service(unit)
         assert service.is_enabled, unit
         assert service.is_running, unit
+
+
+def test_nginx_reaches_the_app_after_a_reboot(host, stack):
+    """At boot /run is empty: systemd makes the socket first, and the app server starts on the first request."""
+    if not stack.listen.startswith("unix:"):
+        pytest.skip("the app server listens on TCP")
+    socket_unit = f"{stack.server}-{stack.name}.socket"
+    run_dir = posixpath.dirname(stack.listen[len("unix:"):])
+    host.run_expect([0], f"systemctl stop {stack.unit} {socket_unit} && rm -rf {run_dir}"
+                         f" && systemctl start {socket_unit}")
+    response = stack.get("healthz")
+    assert response.status == 200, response.body
+    assert host.service(stack.unit).is_running
 
 
 def test_app_runs_as_its_user_not_root(host, stack):
