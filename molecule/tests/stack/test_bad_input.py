@@ -115,6 +115,17 @@ def test_bad_setting_is_refused_before_any_change(bad_runs, case):
     assert "PLAY [App layer]" not in output, "a layer ran despite the bad setting"
 
 
+def test_a_run_reports_every_bad_value_of_a_role_at_once(first_app_host):
+    """Two bad values of one role: one run names both, so a user does not fix them one run at a time."""
+    first_host = first_app_host.ansible.get_variables()["inventory_hostname"]
+    bad = {"flask_app_trusted_proxies": -1, "flask_app_git_version": "--upload-pack=x"}
+    [(output, returncode)] = finish([start_site("--limit", first_host, "-e", json.dumps(bad))])
+    assert returncode != 0, output
+    assert "flask_app_trusted_proxies must be 0 or more; got -1" in output, output
+    assert 'flask_app_git_version must be a branch, tag or commit (not an option); got \\"--upload-pack=x\\"' in output, output
+    assert "PLAY [App layer]" not in output, "a layer ran despite the bad settings"
+
+
 @pytest.mark.parametrize(
     ("given", "missing"),
     [({}, "flask_app_name"), ({"flask_app_name": "hello"}, "flask_app_wsgi_entry")],
