@@ -39,7 +39,10 @@ options:
     elements: str
     default: []
   paths:
-    description: Absolute paths to look at, without following a link at the end.
+    description:
+      - Absolute paths to look at, without following a link at the end.
+      - A path with V(*), V(?) or V([) in it is a pattern (V(/srv/app/releases/*/venv)) that stands for the paths it
+        matches, if any, names starting with a dot left out; the result holds those paths, not the pattern.
     type: list
     elements: path
     default: []
@@ -110,7 +113,8 @@ paths:
       there) and, for a link, where it points.
   type: dict
   returned: always
-  sample: {/srv/hello/current: {type: link, target: /srv/hello/releases/640a3c4e2108}}
+  sample: {/srv/hello/current: {type: link, target: /srv/hello/releases/640a3c4e2108},
+           /srv/hello/releases/640a3c4e2108/venv: {type: link, target: /srv/hello/venvs/requirements-py3.11-55aeca0d017f}}
 contents:
   description: Each file asked for, and its content, or V(null) when there is no such file.
   type: dict
@@ -123,6 +127,7 @@ entries:
   sample: {/srv/hello/releases: [640a3c4e2108, 9b1f2a0c77de]}
 """
 
+import glob
 import grp
 import os
 import pwd
@@ -186,6 +191,12 @@ def read_group(name):
         return None
 
 
+def expand(paths):
+    """The paths as given, each pattern among them replaced by what it matches."""
+    return [match for path in paths
+            for match in (sorted(glob.glob(path)) if glob.has_magic(path) else [path])]
+
+
 def read_path(path):
     try:
         mode = os.lstat(path).st_mode
@@ -242,7 +253,7 @@ def main():
         units=read_units(module, params["units"]),
         users={name: read_user(name) for name in params["users"]},
         groups={name: read_group(name) for name in params["groups"]},
-        paths={path: read_path(path) for path in params["paths"]},
+        paths={path: read_path(path) for path in expand(params["paths"])},
         contents=contents,
         entries=entries,
     )

@@ -119,3 +119,18 @@ def test_a_file_that_cannot_be_read_fails_naming_it(tmp_path, commands, capsys):
 def test_relative_paths_are_refused(commands, capsys):
     result = run(capsys, paths=["srv/app"], read=["/etc/hostname"])
     assert result["failed"] and result["msg"] == "paths must be absolute: srv/app"
+
+
+def test_a_pattern_in_paths_stands_for_what_it_matches(tmp_path, commands, capsys):
+    venvs = tmp_path / "venvs"
+    for release, venv in [("a", "requirements-1"), ("b", "project-b"), (".partial", "requirements-1")]:
+        (tmp_path / "releases" / release).mkdir(parents=True)
+        (tmp_path / "releases" / release / "venv").symlink_to(venvs / venv)
+    (tmp_path / "releases" / "c").mkdir()
+    result = run(capsys, paths=[str(tmp_path / "releases" / "*" / "venv"), str(tmp_path / "none" / "*"),
+                                str(tmp_path / "current")])
+    assert result["paths"] == {
+        str(tmp_path / "releases" / "a" / "venv"): {"type": "link", "target": str(venvs / "requirements-1")},
+        str(tmp_path / "releases" / "b" / "venv"): {"type": "link", "target": str(venvs / "project-b")},
+        str(tmp_path / "current"): {"type": None, "target": None},
+    }
