@@ -83,3 +83,36 @@ def test_a_failed_run_still_restarts_on_the_settings_it_wrote(host_restored):
     page = stack.get()
     assert page.status == 200
     assert greeting in page.body.decode()
+
+
+def test_pruning_keeps_the_last_releases_and_removes_the_venvs_only_the_others_used(host_restored, changed_app,
+                                                                                     tmp_path):
+    """With one release kept, the live and previous ones stay; an older one goes, with the venv no kept one uses."""
+    host = host_restored
+    stack = stack_of(host)
+    root = f"/srv/{stack.name}"
+
+    def live():
+        return (host.check_output(f"readlink {root}/current").rsplit("/", 1)[1],
+                host.check_output(f"readlink -f {root}/current/venv"))
+
+    original, original_venv = live()
+    # Other requirements: a release with a venv of its own.
+    own_venv_app = tmp_path / "app"
+    shutil.copytree(REPO / "examples" / "app", own_venv_app)
+    with (own_venv_app / "requirements.txt").open("a") as requirements:
+        requirements.write("# pinned apart\n")
+    converge(host, flask_app_source_path=str(own_venv_app))
+    apart, apart_venv = live()
+    converge(host, flask_app_source_path=str(changed_app))
+    changed, changed_venv = live()
+    assert len({original, apart, changed}) == 3 and apart_venv not in (original_venv, changed_venv)
+
+    # The first run keeps the release it leaves and the previous one; the next one no longer needs `apart`.
+    converge(host, flask_app_keep_releases=1)
+    converge(host, flask_app_keep_releases=1)
+    assert live() == (original, original_venv)
+    assert sorted(host.check_output(f"ls {root}/releases").split()) == sorted([original, changed])
+    assert not host.file(apart_venv).exists, "a venv only a removed release used must go with it"
+    assert host.file(original_venv).is_directory and host.file(changed_venv).is_directory
+    assert stack.get().status == 200
