@@ -17,7 +17,7 @@ description:
   - Runs in the controller's own process, without a round trip or a task of its own.
 options:
   _terms:
-    description: The directory, one per term; a hash is returned for each.
+    description: The directory, one per term, where C(~) and environment variables are expanded; a hash for each.
     type: list
     elements: path
     required: true
@@ -86,4 +86,4 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         exclude = self.get_option("exclude")
-        return [tree_hash(term, exclude) for term in terms]
+        return [tree_hash(os.path.expanduser(os.path.expandvars(term)), exclude) for term in terms]

@@ -92,3 +92,13 @@ def test_ansible_finds_the_lookup_by_its_name_and_passes_the_exclusions(app, tmp
     [play] = json.loads(result.stdout)["plays"]
     assert play["tasks"][0]["hosts"]["localhost"]["msg"] == ",".join([tree_hash(str(app), EXCLUDE),
                                                                       tree_hash(str(other), EXCLUDE)])
+
+
+def test_a_directory_under_home_or_a_variable_is_expanded(app, tmp_path):
+    environment = {**os.environ, "HOME": str(app.parent), "APP_DIR": str(app),
+                   "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "json"}
+    expression = "{{ [lookup('wsgi.stack.tree_hash', '~/app'), lookup('wsgi.stack.tree_hash', '$APP_DIR')] }}"
+    result = subprocess.run(["ansible", "localhost", "-m", "ansible.builtin.debug", "-a", f"msg={expression}"],
+                            capture_output=True, text=True, env=environment, check=True)
+    [play] = json.loads(result.stdout)["plays"]
+    assert play["tasks"][0]["hosts"]["localhost"]["msg"] == [tree_hash(str(app))] * 2
