@@ -83,22 +83,22 @@ def test_a_missing_directory_is_an_error_naming_it(tmp_path):
         tree_hash(str(tmp_path / "missing"))
 
 
+def ansible_renders(expression, **environment):
+    """What ansible itself makes of an expression, run as a debug message on the controller."""
+    environment = {**os.environ, "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "json",
+                   **environment}
+    result = subprocess.run(["ansible", "localhost", "-m", "ansible.builtin.debug", "-a", f"msg={expression}"],
+                            capture_output=True, text=True, env=environment, check=True)
+    [play] = json.loads(result.stdout)["plays"]
+    return play["tasks"][0]["hosts"]["localhost"]["msg"]
+
+
 def test_ansible_finds_the_lookup_by_its_name_and_passes_the_exclusions(app, tmp_path):
     other = make_tree(tmp_path / "other", {"x.py": b"x", "x.pyc": b"left out"})
     expression = f"{{{{ lookup('wsgi.stack.tree_hash', '{app}', '{other}', exclude={EXCLUDE}) }}}}"
-    environment = {**os.environ, "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "json"}
-    result = subprocess.run(["ansible", "localhost", "-m", "ansible.builtin.debug", "-a", f"msg={expression}"],
-                            capture_output=True, text=True, env=environment, check=True)
-    [play] = json.loads(result.stdout)["plays"]
-    assert play["tasks"][0]["hosts"]["localhost"]["msg"] == ",".join([tree_hash(str(app), EXCLUDE),
-                                                                      tree_hash(str(other), EXCLUDE)])
+    assert ansible_renders(expression) == ",".join([tree_hash(str(app), EXCLUDE), tree_hash(str(other), EXCLUDE)])
 
 
-def test_a_directory_under_home_or_a_variable_is_expanded(app, tmp_path):
-    environment = {**os.environ, "HOME": str(app.parent), "APP_DIR": str(app),
-                   "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "json"}
+def test_a_directory_under_home_or_a_variable_is_expanded(app):
     expression = "{{ [lookup('wsgi.stack.tree_hash', '~/app'), lookup('wsgi.stack.tree_hash', '$APP_DIR')] }}"
-    result = subprocess.run(["ansible", "localhost", "-m", "ansible.builtin.debug", "-a", f"msg={expression}"],
-                            capture_output=True, text=True, env=environment, check=True)
-    [play] = json.loads(result.stdout)["plays"]
-    assert play["tasks"][0]["hosts"]["localhost"]["msg"] == [tree_hash(str(app))] * 2
+    assert ansible_renders(expression, HOME=str(app.parent), APP_DIR=str(app)) == [tree_hash(str(app))] * 2
