@@ -11,7 +11,8 @@ version_added: 0.3.0
 author: wsgi.stack maintainers
 description:
   - Reads, in one call on the host, which Debian packages are installed, the state of systemd units, users and
-    groups, what is at some paths, the content of some files and the entries of some directories.
+    groups, what is at some paths, the content, hash or entries of some files and directories, the version of some
+    Python interpreters, and sets the few facts the collection's roles read.
   - A role reads what it would otherwise ask with one task each, then runs a task that changes the host only where
     the answer says it has something to do, so a run that changes nothing costs one round trip instead of many.
   - It changes nothing.
@@ -56,6 +57,25 @@ options:
     type: list
     elements: path
     default: []
+  checksums:
+    description: Absolute paths of files whose SHA-256 to take, of their bytes as they are.
+    type: list
+    elements: path
+    default: []
+  interpreters:
+    description:
+      - Python interpreters, by name on the host's PATH (V(python3)) or by path, whose version to find; each one is
+        run once. One that cannot be run fails the module, naming it.
+    type: list
+    elements: str
+    default: []
+  facts:
+    description:
+      - Set the facts the collection's roles read, as M(ansible.builtin.setup) names them, without gathering the
+        others; C(processor_vcpus) (the CPUs online) and C(dns.nameservers) (from C(/etc/resolv.conf)).
+      - A play that gathers no facts gets what the roles' defaults need from this one call.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -65,6 +85,7 @@ notes:
   - O(units) needs systemd running on the host; O(packages) needs dpkg.
 seealso:
   - module: wsgi.stack.files
+  - module: ansible.builtin.setup
 """
 
 EXAMPLES = """
@@ -78,6 +99,10 @@ EXAMPLES = """
   ansible.builtin.apt:
     name: nginx
   when: __nginx_host.packages_missing | length > 0
+
+- name: Set the CPU count and the DNS servers, in a play that gathers no facts
+  wsgi.stack.host_state:
+    facts: true
 """
 
 RETURN = """
@@ -125,10 +150,26 @@ entries:
   type: dict
   returned: always
   sample: {/srv/hello/releases: [640a3c4e2108, 9b1f2a0c77de]}
+checksums:
+  description: Each file asked for, and the SHA-256 of its bytes in hex, or V(null) when there is no such file.
+  type: dict
+  returned: always
+  sample: {/srv/hello/releases/640a3c4e2108/code/requirements.txt: 55aeca0d017f...}
+interpreters:
+  description: Each interpreter asked for, and its version as MAJOR.MINOR.
+  type: dict
+  returned: always
+  sample: {python3: "3.11"}
+ansible_facts:
+  description: With O(facts), the facts set for the host; without it, none.
+  type: dict
+  returned: always
+  sample: {processor_vcpus: 2, dns: {nameservers: [127.0.0.53]}}
 """
 
 import glob
 import grp
+import hashlib
 import os
 import pwd
 import re
@@ -216,11 +257,46 @@ def read_text(path):
         return None
 
 
+def checksum(path):
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 16), b""):
+                digest.update(block)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return digest.hexdigest()
+
+
+def read_interpreter(module, name):
+    executable = name if "/" in name else module.get_bin_path(name)
+    if executable is None:
+        module.fail_json(msg=f"no interpreter {name} on the host's PATH")
+    rc, out, err = module.run_command([executable, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+    if rc != 0:
+        module.fail_json(msg=f"the interpreter {name} does not run: {(err or out).strip()}")
+    return out.strip()
+
+
 def list_directory(path):
     try:
         return sorted(os.listdir(path))
     except (FileNotFoundError, NotADirectoryError):
         return None
+
+
+def read_nameservers(path="/etc/resolv.conf"):
+    """The nameserver addresses of a resolv.conf, in order; none when there is no such file."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [fields[1] for fields in (line.split() for line in lines) if len(fields) > 1 and fields[0] == "nameserver"]
+
+
+def read_facts():
+    return {"processor_vcpus": os.cpu_count() or 1, "dns": {"nameservers": read_nameservers()}}
 
 
 def main():
@@ -233,16 +309,20 @@ def main():
             "paths": {"type": "list", "elements": "path", "default": []},
             "read": {"type": "list", "elements": "path", "default": []},
             "list": {"type": "list", "elements": "path", "default": []},
+            "checksums": {"type": "list", "elements": "path", "default": []},
+            "interpreters": {"type": "list", "elements": "str", "default": []},
+            "facts": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
     params = module.params
-    relative = [path for key in ("paths", "read", "list") for path in params[key] if not os.path.isabs(path)]
+    relative = [path for key in ("paths", "read", "list", "checksums") for path in params[key] if not os.path.isabs(path)]
     if relative:
         module.fail_json(msg=f"paths must be absolute: {', '.join(relative)}")
     try:
         contents = {path: read_text(path) for path in params["read"]}
         entries = {path: list_directory(path) for path in params["list"]}
+        checksums = {path: checksum(path) for path in params["checksums"]}
     except (OSError, UnicodeDecodeError) as error:
         module.fail_json(msg=f"cannot read {getattr(error, 'filename', None) or 'a file'}: {error}")
     packages = read_packages(module, params["packages"])
@@ -256,6 +336,9 @@ def main():
         paths={path: read_path(path) for path in expand(params["paths"])},
         contents=contents,
         entries=entries,
+        checksums=checksums,
+        interpreters={name: read_interpreter(module, name) for name in params["interpreters"]},
+        ansible_facts=read_facts() if params["facts"] else {},
     )
 
 

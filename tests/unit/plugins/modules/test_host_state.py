@@ -1,5 +1,6 @@
 """The host_state module answers, in one call, what the roles would otherwise ask with a task each; it changes nothing."""
 import grp
+import hashlib
 import json
 import os
 import pwd
@@ -134,3 +135,45 @@ def test_a_pattern_in_paths_stands_for_what_it_matches(tmp_path, commands, capsy
         str(tmp_path / "releases" / "b" / "venv"): {"type": "link", "target": str(venvs / "project-b")},
         str(tmp_path / "current"): {"type": None, "target": None},
     }
+
+
+def test_facts_are_set_only_when_asked(monkeypatch, commands, capsys):
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(host_state, "read_nameservers", lambda: ["127.0.0.53", "::1"])
+    assert run(capsys)["ansible_facts"] == {}
+    assert run(capsys, facts=True)["ansible_facts"] == {"processor_vcpus": 3, "dns": {"nameservers": ["127.0.0.53", "::1"]}}
+    assert commands[0] == [], "the facts come from the kernel and a file, not from a command"
+
+
+def test_nameservers_are_the_addresses_of_the_nameserver_lines_in_order(tmp_path):
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("# written by hand\nsearch example.test\nnameserver 127.0.0.53\nnameserver\n"
+                      "options edns0\nnameserver ::1 # second\n")
+    assert host_state.read_nameservers(str(resolv)) == ["127.0.0.53", "::1"]
+    assert host_state.read_nameservers(str(tmp_path / "missing")) == []
+
+
+def test_checksums_are_of_the_bytes_as_they_are(tmp_path, commands, capsys):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_bytes(b"flask==3.0.3\r\ngunicorn\r\n")
+    result = run(capsys, checksums=[str(requirements), str(tmp_path / "missing.txt")])
+    assert result["checksums"] == {str(requirements): hashlib.sha256(b"flask==3.0.3\r\ngunicorn\r\n").hexdigest(),
+                                   str(tmp_path / "missing.txt"): None}
+
+
+def test_each_interpreter_is_asked_its_version_once(commands, capsys):
+    calls, answers = commands
+    answers["python3"] = (0, "3.11\n", "")
+    answers["python3.13"] = (0, "3.13\n", "")
+    result = run(capsys, interpreters=["python3", "/opt/python/bin/python3.13"])
+    assert result["interpreters"] == {"python3": "3.11", "/opt/python/bin/python3.13": "3.13"}
+    assert [argv[0] for argv in calls] == ["/usr/bin/python3", "/opt/python/bin/python3.13"]
+
+
+def test_an_interpreter_that_does_not_run_fails_naming_it(monkeypatch, commands, capsys):
+    commands[1]["python2"] = (127, "", "python2: not found\n")
+    result = run(capsys, interpreters=["python2"])
+    assert result["failed"] and "python2 does not run: python2: not found" in result["msg"]
+    monkeypatch.setattr(AnsibleModule, "get_bin_path", lambda self, name, **kwargs: None)
+    result = run(capsys, interpreters=["python9"])
+    assert result["failed"] and result["msg"] == "no interpreter python9 on the host's PATH"
