@@ -2,6 +2,7 @@
 import collections
 import gzip
 import http.client
+import json
 import posixpath
 import re
 import time
@@ -9,7 +10,7 @@ import uuid
 
 import pytest
 
-from conftest import EXAMPLE_STATIC, converge, main_pid, stack_of, worker_pids
+from conftest import EXAMPLE_STATIC, converge, main_pid, run_site, stack_of, under_load, worker_pids
 
 
 def test_page_comes_from_the_app_through_nginx(stack):
@@ -211,6 +212,29 @@ def test_environment_file_is_private(host, stack):
 
 def test_nginx_configuration_is_valid(host):
     assert host.run("nginx -t").rc == 0
+
+
+def test_a_configuration_nginx_refuses_is_put_back_whole_while_the_site_serves(host_restored, tmp_path):
+    host = host_restored
+    stack = stack_of(host)
+    site = f"/etc/nginx/sites-available/{stack.name}.conf"
+    before = host.file(site).content_string
+    broken = tmp_path / "broken.conf.j2"
+    broken.write_text("server {\n    listen 127.0.0.1:9;\n    no_such_directive on;\n}\n")
+    name = host.ansible.get_variables()["inventory_hostname"]
+    result, counts = under_load(
+        {stack.name: stack}, "healthz",
+        lambda: run_site("--limit", name, "-e", json.dumps({"nginx_site_template": str(broken)})),
+        "a configuration nginx refuses")
+    assert result.returncode != 0, result.stdout
+    assert 'unknown directive "no_such_directive"' in result.stdout, "nginx's own message names the fault"
+    assert "The files are back as they were before this run." in result.stdout
+    assert host.file(site).content_string == before
+    assert host.check_output("find /etc/nginx -name '.wsgi-stack*'") == "", "no hidden copy is left behind"
+    assert host.run("nginx -t").rc == 0
+    load = counts[stack.name]
+    assert load["requests"] > 100 and load["statuses"] == {"200": load["requests"]}, load
+    assert sum(load["errors"].values()) == 0, load
 
 
 def test_default_site_is_gone(host):

@@ -1,0 +1,241 @@
+# Copyright (c) wsgi.stack maintainers
+# MIT License (see galaxy.yml)
+"""Put paths into the states asked for: checked first, applied in order, each change optionally undoable."""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import shutil
+import stat
+import tempfile
+
+from ansible.module_utils.common.text.converters import to_bytes, to_native
+
+ENTRY = {
+    "path": {"type": "path", "required": True},
+    "state": {"type": "str", "choices": ["directory", "file", "link", "absent"], "default": "file"},
+    "content": {"type": "str"},
+    "src": {"type": "str"},
+    "owner": {"type": "str"},
+    "group": {"type": "str"},
+    "mode": {"type": "raw"},
+}
+ARGUMENT_SPEC = {"paths": {"type": "list", "elements": "dict", "required": True, "options": ENTRY}}
+
+
+class WrongType(Exception):
+    """The path exists as another type than the one asked for."""
+
+
+def kind(path):
+    """What is at the path: 'link', 'directory', 'file', another type's name, or None."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(mode):
+        return "link"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    return "file" if stat.S_ISREG(mode) else "special"
+
+
+def expect(path, wanted, found):
+    if found not in (None, wanted):
+        raise WrongType(f"{path} is a {found}, not a {wanted}")
+
+
+def remove(path):
+    if kind(path) == "directory":
+        shutil.rmtree(path)
+    elif kind(path) is not None:
+        os.unlink(path)
+
+
+class Journal:
+    """What each change replaced, kept under a hidden name beside it: put back on undo, dropped on commit."""
+
+    def __init__(self):
+        self.undo_steps, self.commit_steps = [], []
+
+    @staticmethod
+    def _saved(path):
+        saved = os.path.join(os.path.dirname(path), f".wsgi-stack-undo.{os.path.basename(path)}.{os.getpid()}")
+        remove(saved)
+        return saved
+
+    def created(self, path):
+        self.undo_steps.append(lambda: remove(path))
+
+    def replacing(self, path):
+        """Before a file or link is swapped: a second name keeps the old one, owner and mode included."""
+        saved = self._saved(path)
+        os.link(path, saved, follow_symlinks=False)
+        self.undo_steps.append(lambda: os.rename(saved, path))
+        self.commit_steps.append(lambda: os.unlink(saved))
+
+    def removing(self, path):
+        """Instead of a removal: the path goes aside, whole, until the commit."""
+        saved = self._saved(path)
+        os.rename(path, saved)
+        self.undo_steps.append(lambda: os.rename(saved, path))
+        self.commit_steps.append(lambda: remove(saved))
+
+    def retouching(self, path):
+        """Before owner or mode change in place."""
+        before = os.lstat(path)
+        self.undo_steps.append(lambda: (os.chown(path, before.st_uid, before.st_gid),
+                                        os.chmod(path, stat.S_IMODE(before.st_mode))))
+
+    def undo(self):
+        for step in reversed(self.undo_steps):
+            step()
+
+    def commit(self):
+        for step in self.commit_steps:
+            step()
+
+
+class Applier:
+    """Applies entries for a module; with a journal, every change can be undone until the journal commits."""
+
+    def __init__(self, module, journal=None):
+        self.module, self.journal, self.diff = module, journal, []
+
+    def _record(self, method, path):
+        if self.journal is not None and not self.module.check_mode:
+            getattr(self.journal, method)(path)
+
+    def directory(self, entry):
+        path = entry["path"]
+        found = kind(path)
+        expect(path, "directory", found)
+        if found is None and not self.module.check_mode:
+            missing = path
+            while kind(os.path.dirname(missing)) is None and os.path.dirname(missing) != missing:
+                missing = os.path.dirname(missing)
+            os.makedirs(path)
+            self._record("created", missing)
+        return found is None
+
+    def regular_file(self, entry):
+        path = entry["path"]
+        found = kind(path)
+        expect(path, "file", found)
+        content = to_bytes(entry["content"] or "", errors="surrogate_or_strict")
+        if found:
+            with open(path, "rb") as handle:
+                before = handle.read()
+            if before == content:
+                return False
+        self.diff.append({"before_header": path, "after_header": path,
+                          "before": "" if not found else before.decode(errors="replace"),
+                          "after": content.decode(errors="replace")})
+        if not self.module.check_mode:
+            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".wsgi-stack.")
+            with os.fdopen(handle, "wb") as out:
+                out.write(content)
+            if found:
+                self._record("replacing", path)
+            self.module.atomic_move(temporary, path)
+            if not found:
+                self._record("created", path)
+        return True
+
+    def link(self, entry):
+        path, src = entry["path"], entry["src"]
+        found = kind(path)
+        expect(path, "link", found)
+        if found and os.readlink(path) == src:
+            return False
+        if not self.module.check_mode:
+            temporary = os.path.join(os.path.dirname(path), f".wsgi-stack.{os.path.basename(path)}.{os.getpid()}")
+            remove(temporary)
+            os.symlink(src, temporary)
+            if found:
+                self._record("replacing", path)
+            os.rename(temporary, path)
+            if not found:
+                self._record("created", path)
+        return True
+
+    def absent(self, entry):
+        path = entry["path"]
+        if kind(path) is None:
+            return False
+        if not self.module.check_mode:
+            if self.journal is not None:
+                self.journal.removing(path)
+            else:
+                remove(path)
+        return True
+
+    def attributes(self, entry, changed):
+        """Owner, group and mode, where they differ; in check mode, whether they would."""
+        if entry["state"] not in ("directory", "file") or (self.module.check_mode and changed):
+            return changed
+        if not changed:
+            self._record("retouching", entry["path"])
+        wanted = {"path": entry["path"], "owner": entry["owner"], "group": entry["group"], "mode": entry["mode"],
+                  "secontext": [None, None, None, None], "attributes": None}
+        return self.module.set_fs_attributes_if_different(wanted, changed)
+
+    def apply(self, entry):
+        state = entry["state"]
+        changed = (self.directory(entry) if state == "directory" else self.regular_file(entry) if state == "file"
+                   else self.link(entry) if state == "link" else self.absent(entry))
+        return self.attributes(entry, changed)
+
+    def apply_all(self, entries):
+        """The paths that changed; fails the module at the first error, with the paths changed before it."""
+        changed_paths = []
+        for entry in entries:
+            try:
+                if self.apply(entry):
+                    changed_paths.append(entry["path"])
+            except (WrongType, OSError) as error:
+                if self.journal is not None:
+                    self.journal.undo()
+                    changed_paths = []
+                self.module.fail_json(msg=to_native(error), changed_paths=changed_paths)
+        return changed_paths
+
+
+def known(name, database):
+    """Whether an owner or group name (or a numeric id) exists on the host."""
+    if name is None or name.isdigit():
+        return True
+    try:
+        database(name)
+    except KeyError:
+        return False
+    return True
+
+
+def check(module, entries):
+    """Fail, before any change, on every entry that would fail once the earlier ones are applied."""
+    planned = {}  # path: the type the earlier entries leave there, None once removed
+    for entry in entries:
+        path, state = entry["path"], entry["state"]
+        if state == "file" and entry["content"] is None:
+            module.fail_json(msg=f"{path}: a file needs content", changed_paths=[])
+        if state == "link" and not entry["src"]:
+            module.fail_json(msg=f"{path}: a link needs src", changed_paths=[])
+        # In check mode the user an earlier task would create does not exist yet.
+        for name, database in ((entry["owner"], pwd.getpwnam), (entry["group"], grp.getgrnam)):
+            if not module.check_mode and not known(name, database):
+                module.fail_json(msg=f"{path}: no user or group {name} on the host", changed_paths=[])
+        if path in planned:
+            found = planned[path]
+        elif any(was is None and path.startswith(parent.rstrip("/") + "/") for parent, was in planned.items()):
+            found = None
+        else:
+            found = kind(path)
+        if state != "absent":
+            try:
+                expect(path, state, found)
+            except WrongType as error:
+                module.fail_json(msg=to_native(error), changed_paths=[])
+        planned[path] = None if state == "absent" else state
