@@ -43,7 +43,7 @@ def kind(path):
 
 
 def expect(path, wanted, found):
-    if found not in (None, wanted):
+    if found not in (None, wanted) and not (wanted == "directory" and found == "link" and os.path.isdir(path)):
         raise WrongType(f"{path} is a {found}, not a {wanted}")
 
 
@@ -60,9 +60,10 @@ class Journal:
     def __init__(self):
         self.undo_steps, self.commit_steps = [], []
 
-    @staticmethod
-    def _saved(path):
-        saved = os.path.join(os.path.dirname(path), f".wsgi-stack-undo.{os.path.basename(path)}.{os.getpid()}")
+    def _saved(self, path):
+        """A hidden name beside the path, its own for each change: a path may change twice in one call."""
+        saved = os.path.join(os.path.dirname(path),
+                             f".wsgi-stack-undo.{os.path.basename(path)}.{os.getpid()}.{len(self.undo_steps)}")
         remove(saved)
         return saved
 
@@ -74,7 +75,8 @@ class Journal:
         saved = self._saved(path)
         os.link(path, saved, follow_symlinks=False)
         self.undo_steps.append(lambda: os.rename(saved, path))
-        self.commit_steps.append(lambda: os.unlink(saved))
+        # A later entry may have moved the directory it is in aside: remove() finds nothing there then.
+        self.commit_steps.append(lambda: remove(saved))
 
     def removing(self, path):
         """Instead of a removal: the path goes aside, whole, until the commit."""
@@ -90,12 +92,21 @@ class Journal:
                                         os.chmod(path, stat.S_IMODE(before.st_mode))))
 
     def undo(self):
-        for step in reversed(self.undo_steps):
-            step()
+        """Every step, in reverse; the errors of those that failed, so that one does not stop the others."""
+        return self._run(reversed(self.undo_steps))
 
     def commit(self):
-        for step in self.commit_steps:
-            step()
+        return self._run(self.commit_steps)
+
+    @staticmethod
+    def _run(steps):
+        errors = []
+        for step in steps:
+            try:
+                step()
+            except OSError as error:
+                errors.append(to_native(error))
+        return errors
 
 
 class Applier:
@@ -176,9 +187,11 @@ class Applier:
         """Owner, group and mode, where they differ; in check mode, whether they would."""
         if entry["state"] not in ("directory", "file") or (self.module.check_mode and changed):
             return changed
+        # A link to a directory stands for the directory, as ansible.builtin.file follows it.
+        path = os.path.realpath(entry["path"]) if kind(entry["path"]) == "link" else entry["path"]
         if not changed:
-            self._record("retouching", entry["path"])
-        wanted = {"path": entry["path"], "owner": entry["owner"], "group": entry["group"], "mode": entry["mode"],
+            self._record("retouching", path)
+        wanted = {"path": path, "owner": entry["owner"], "group": entry["group"], "mode": entry["mode"],
                   "secontext": [None, None, None, None], "attributes": None}
         return self.module.set_fs_attributes_if_different(wanted, changed)
 
@@ -189,18 +202,30 @@ class Applier:
         return self.attributes(entry, changed)
 
     def apply_all(self, entries):
-        """The paths that changed; fails the module at the first error, with the paths changed before it."""
+        """The paths that changed; fails the module at the first error, with the paths changed before it, or with
+        none once the journal has put them back."""
         changed_paths = []
-        for entry in entries:
-            try:
+        try:
+            for entry in entries:
                 if self.apply(entry):
                     changed_paths.append(entry["path"])
-            except (WrongType, OSError) as error:
-                if self.journal is not None:
-                    self.journal.undo()
-                    changed_paths = []
+        except (WrongType, OSError) as error:
+            if self.journal is None:
                 self.module.fail_json(msg=to_native(error), changed_paths=changed_paths)
+            self.fail_undone(to_native(error))
+        except SystemExit:
+            # The module's own helpers (a mode it cannot parse) fail it themselves: undo all the same.
+            if self.journal is not None and not self.module.check_mode:
+                self.journal.undo()
+            raise
         return changed_paths
+
+    def fail_undone(self, message, **result):
+        """Put back what the journal holds, and fail saying whether everything came back."""
+        errors = self.journal.undo()
+        back = ("not everything could be put back: " + "; ".join(errors)) if errors else \
+            "The files are back as they were before this run."
+        self.module.fail_json(msg=f"{message} {back}", changed_paths=[], **result)
 
 
 def known(name, database):

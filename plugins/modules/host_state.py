@@ -58,7 +58,9 @@ options:
     elements: path
     default: []
   checksums:
-    description: Absolute paths of files whose SHA-256 to take, of their bytes as they are.
+    description:
+      - Absolute paths of files whose SHA-256 to take, of their bytes as they are; a link is followed, and anything
+        but a regular file (nothing, a directory) has none.
     type: list
     elements: path
     default: []
@@ -72,7 +74,8 @@ options:
   facts:
     description:
       - Set the facts the collection's roles read, as M(ansible.builtin.setup) names them, without gathering the
-        others; C(processor_vcpus) (the CPUs online) and C(dns.nameservers) (from C(/etc/resolv.conf)).
+        others; C(processor_vcpus), the CPUs online (setup counts the same on every common topology), and C(dns),
+        the settings of C(/etc/resolv.conf) (C(nameservers), C(domain), C(search), C(sortlist), C(options)).
       - A play that gathers no facts gets what the roles' defaults need from this one call.
     type: bool
     default: false
@@ -151,7 +154,7 @@ entries:
   returned: always
   sample: {/srv/hello/releases: [640a3c4e2108, 9b1f2a0c77de]}
 checksums:
-  description: Each file asked for, and the SHA-256 of its bytes in hex, or V(null) when there is no such file.
+  description: Each file asked for, and the SHA-256 of its bytes in hex, or V(null) when it is not a regular file.
   type: dict
   returned: always
   sample: {/srv/hello/releases/640a3c4e2108/code/requirements.txt: 55aeca0d017f...}
@@ -164,7 +167,7 @@ ansible_facts:
   description: With O(facts), the facts set for the host; without it, none.
   type: dict
   returned: always
-  sample: {processor_vcpus: 2, dns: {nameservers: [127.0.0.53]}}
+  sample: {processor_vcpus: 2, dns: {nameservers: [127.0.0.53], search: [example.test], options: {edns0: true}}}
 """
 
 import glob
@@ -258,13 +261,13 @@ def read_text(path):
 
 
 def checksum(path):
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 16), b""):
-                digest.update(block)
-    except (FileNotFoundError, NotADirectoryError):
+    """The SHA-256 of a regular file (a link followed), or None for anything else."""
+    if not os.path.isfile(path):
         return None
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
     return digest.hexdigest()
 
 
@@ -285,18 +288,31 @@ def list_directory(path):
         return None
 
 
-def read_nameservers(path="/etc/resolv.conf"):
-    """The nameserver addresses of a resolv.conf, in order; none when there is no such file."""
+def read_resolver(path="/etc/resolv.conf"):
+    """The resolver settings of a resolv.conf, keyed as setup's dns fact: a fact gathered before keeps its shape."""
+    dns = {}
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             lines = handle.read().splitlines()
     except (FileNotFoundError, NotADirectoryError):
-        return []
-    return [fields[1] for fields in (line.split() for line in lines) if len(fields) > 1 and fields[0] == "nameserver"]
+        return dns
+    for fields in (line.split() for line in lines if not line.startswith(("#", ";"))):
+        if not fields:
+            continue
+        key, values = fields[0], fields[1:]
+        if key == "nameserver":
+            dns.setdefault("nameservers", []).extend(values)
+        elif key == "domain" and values:
+            dns["domain"] = values[0]
+        elif key in ("search", "sortlist"):
+            dns[key] = values
+        elif key == "options":
+            dns["options"] = {name: value or True for name, _, value in (option.partition(":") for option in values)}
+    return dns
 
 
 def read_facts():
-    return {"processor_vcpus": os.cpu_count() or 1, "dns": {"nameservers": read_nameservers()}}
+    return {"processor_vcpus": os.cpu_count() or 1, "dns": read_resolver()}
 
 
 def main():

@@ -17,7 +17,7 @@ description:
   - Until the test passes, whatever a change replaced is kept under a hidden name beside it (C(.wsgi-stack-undo.*)),
     which nginx's C(include DIR/*) never reads; it is removed once the test passes.
   - The test runs on every real run, whether a path changed or not, so a configuration another hand broke is
-    reported before anything reloads nginx. The running nginx is never signalled: reload it in a handler.
+    reported before anything reloads nginx. The running nginx is never signalled; reload it in a handler.
 extends_documentation_fragment:
   - wsgi.stack.paths
 options:
@@ -34,8 +34,9 @@ attributes:
     support: partial
     details: Lists the paths that change and, for a file, its content before and after.
 notes:
-  - Every entry is checked before any change, as M(wsgi.stack.files) checks it. A failure of the filesystem while
-    applying puts back what was changed before it, as a failed test does.
+  - Every entry is checked, and the test command looked up, before any change. A failure while applying (the
+    filesystem's, or a mode the module cannot parse) puts back what was changed before it, as a failed test does.
+  - In check mode nothing is tested; a configuration broken by another hand shows only in a real run.
 seealso:
   - module: wsgi.stack.files
 """
@@ -74,20 +75,23 @@ def main():
         argument_spec={**ARGUMENT_SPEC, "test_command": {"type": "list", "elements": "str", "default": ["nginx", "-t"]}},
         supports_check_mode=True,
     )
+    test = module.params["test_command"]
+    # Found before any change: a test that cannot run must not leave untested files behind.
+    command = [module.get_bin_path(test[0], required=not module.check_mode) or test[0], *test[1:]]
     check(module, module.params["paths"])
-    journal = Journal()
-    applier = Applier(module, journal)
+    applier = Applier(module, Journal())
     changed_paths = applier.apply_all(module.params["paths"])
     if module.check_mode:
         module.exit_json(changed=bool(changed_paths), changed_paths=changed_paths, diff=applier.diff)
-    test = module.params["test_command"]
-    rc, out, err = module.run_command([module.get_bin_path(test[0], required=True), *test[1:]])
+    rc, out, err = module.run_command(command)
     if rc != 0:
-        journal.undo()
-        restored = " The files are back as they were before this run." if changed_paths else ""
-        module.fail_json(msg=f"{' '.join(test)} failed:{restored} {(err or out).strip()}", changed_paths=[],
-                         test_stderr=err)
-    journal.commit()
+        fault = f"{' '.join(test)} failed: {(err or out).strip()}"
+        if changed_paths:
+            applier.fail_undone(fault, test_stderr=err)
+        module.fail_json(msg=fault, changed_paths=[], test_stderr=err)
+    leftovers = applier.journal.commit()
+    if leftovers:
+        module.warn("hidden copies of the files before this run could not be removed: " + "; ".join(leftovers))
     module.exit_json(changed=bool(changed_paths), changed_paths=changed_paths, diff=applier.diff, test_stderr=err)
 
 

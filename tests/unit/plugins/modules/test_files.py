@@ -117,3 +117,13 @@ def test_check_mode_takes_an_owner_a_real_run_would_create_first(tmp_path, capsy
                  check_mode=True, capsys=capsys)
     assert not result.get("failed") and result["changed_paths"] == [str(tmp_path / "app.conf")]
     assert not (tmp_path / "app.conf").exists()
+
+
+def test_a_link_to_a_directory_stands_for_the_directory(tmp_path, capsys):
+    volume = tmp_path / "volume"
+    volume.mkdir(mode=0o755)
+    (tmp_path / "cache").symlink_to(volume)
+    result = run([{"path": str(tmp_path / "cache"), "state": "directory", "mode": "0700"}], capsys=capsys)
+    assert result["changed"] and (tmp_path / "cache").is_symlink()
+    assert mode_of(volume) == 0o700
+    assert not run([{"path": str(tmp_path / "cache"), "state": "directory", "mode": "0700"}], capsys=capsys)["changed"]

@@ -139,26 +139,31 @@ def test_a_pattern_in_paths_stands_for_what_it_matches(tmp_path, commands, capsy
 
 def test_facts_are_set_only_when_asked(monkeypatch, commands, capsys):
     monkeypatch.setattr(os, "cpu_count", lambda: 3)
-    monkeypatch.setattr(host_state, "read_nameservers", lambda: ["127.0.0.53", "::1"])
+    monkeypatch.setattr(host_state, "read_resolver", lambda: {"nameservers": ["127.0.0.53", "::1"]})
     assert run(capsys)["ansible_facts"] == {}
     assert run(capsys, facts=True)["ansible_facts"] == {"processor_vcpus": 3, "dns": {"nameservers": ["127.0.0.53", "::1"]}}
     assert commands[0] == [], "the facts come from the kernel and a file, not from a command"
 
 
-def test_nameservers_are_the_addresses_of_the_nameserver_lines_in_order(tmp_path):
+def test_the_resolver_is_read_as_setup_reads_it(tmp_path):
     resolv = tmp_path / "resolv.conf"
-    resolv.write_text("# written by hand\nsearch example.test\nnameserver 127.0.0.53\nnameserver\n"
-                      "options edns0\nnameserver ::1 # second\n")
-    assert host_state.read_nameservers(str(resolv)) == ["127.0.0.53", "::1"]
-    assert host_state.read_nameservers(str(tmp_path / "missing")) == []
+    resolv.write_text("# written by hand\n; and this\nsearch example.test corp.test\nnameserver 127.0.0.53\n\n"
+                      "domain example.test\noptions edns0 ndots:2\nnameserver ::1\n")
+    assert host_state.read_resolver(str(resolv)) == {
+        "nameservers": ["127.0.0.53", "::1"], "search": ["example.test", "corp.test"], "domain": "example.test",
+        "options": {"edns0": True, "ndots": "2"}}
+    assert host_state.read_resolver(str(tmp_path / "missing")) == {}
 
 
 def test_checksums_are_of_the_bytes_as_they_are(tmp_path, commands, capsys):
     requirements = tmp_path / "requirements.txt"
     requirements.write_bytes(b"flask==3.0.3\r\ngunicorn\r\n")
-    result = run(capsys, checksums=[str(requirements), str(tmp_path / "missing.txt")])
-    assert result["checksums"] == {str(requirements): hashlib.sha256(b"flask==3.0.3\r\ngunicorn\r\n").hexdigest(),
-                                   str(tmp_path / "missing.txt"): None}
+    (tmp_path / "linked.txt").symlink_to(requirements)
+    result = run(capsys, checksums=[str(requirements), str(tmp_path / "linked.txt"), str(tmp_path / "missing.txt"),
+                                    str(tmp_path)])
+    digest = hashlib.sha256(b"flask==3.0.3\r\ngunicorn\r\n").hexdigest()
+    assert result["checksums"] == {str(requirements): digest, str(tmp_path / "linked.txt"): digest,
+                                   str(tmp_path / "missing.txt"): None, str(tmp_path): None}
 
 
 def test_each_interpreter_is_asked_its_version_once(commands, capsys):

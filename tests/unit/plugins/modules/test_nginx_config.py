@@ -99,3 +99,37 @@ def test_check_mode_reports_and_runs_no_test(etc, capsys):
     result = run(capsys, change_everything(etc, "broken\n"), ["touch", str(marker)], check_mode=True)
     assert result["changed"] and not result.get("failed")
     assert not marker.exists() and tree(etc) == before
+
+
+def test_a_path_changed_twice_in_one_call_comes_back_as_it_was_first(etc, capsys):
+    before = tree(etc)
+    site = str(etc / "sites-available/app.conf")
+    twice = [{"path": site, "content": "good one\n"}, {"path": site, "content": "broken two\n"},
+             {"path": str(etc / "cache"), "state": "absent"}, {"path": str(etc / "cache"), "state": "directory"},
+             {"path": str(etc / "cache"), "state": "absent"}]
+    result = run(capsys, twice, needs(site, "good"))
+    assert result["failed"] and "back as they were" in result["msg"]
+    assert tree(etc) == before
+
+
+def test_a_file_in_a_directory_removed_later_in_the_call_leaves_nothing_behind(etc, capsys):
+    paths = [{"path": str(etc / "cache/entry"), "content": "new\n"}, {"path": str(etc / "cache"), "state": "absent"}]
+    result = run(capsys, paths, ["true"])
+    assert result["changed"] and not result.get("warnings")
+    assert not (etc / "cache").exists() and [path for path in tree(etc) if ".wsgi-stack" in path] == []
+
+
+def test_a_failure_of_the_module_s_own_helpers_mid_call_puts_back_what_came_before(etc, capsys):
+    before = tree(etc)
+    paths = [{"path": str(etc / "sites-available/app.conf"), "content": "good new\n"},
+             {"path": str(etc / "sites-available/old.conf"), "content": "good\n", "mode": "u=rwZ"}]
+    result = run(capsys, paths, ["true"])
+    assert result["failed"]
+    assert tree(etc) == before
+
+
+def test_a_test_command_the_host_lacks_fails_before_any_change(etc, capsys):
+    before = tree(etc)
+    result = run(capsys, change_everything(etc, "good new\n"), ["no-such-nginx-here", "-t"])
+    assert result["failed"] and "no-such-nginx-here" in result["msg"]
+    assert tree(etc) == before
