@@ -42,4 +42,11 @@ options:
       mode:
         description: The mode of a directory or file, octal (V('0644')) or symbolic (V(u=rwX,g=rX,o=)).
         type: raw
+      follow:
+        description:
+          - For V(directory), a link to a directory stands for that directory, and its owner and mode are set there.
+          - Only for a path whose parents no one but root may write; off, a link fails the entry, since one that
+            another user made would hand its target to the owner given.
+        type: bool
+        default: false
 """

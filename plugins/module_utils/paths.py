@@ -21,6 +21,7 @@ ENTRY = {
     "owner": {"type": "str"},
     "group": {"type": "str"},
     "mode": {"type": "raw"},
+    "follow": {"type": "bool", "default": False},
 }
 ARGUMENT_SPEC = {"paths": {"type": "list", "elements": "dict", "required": True, "options": ENTRY}}
 
@@ -33,7 +34,7 @@ def kind(path):
     """What is at the path: 'link', 'directory', 'file', another type's name, or None."""
     try:
         mode = os.lstat(path).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     if stat.S_ISLNK(mode):
         return "link"
@@ -42,8 +43,8 @@ def kind(path):
     return "file" if stat.S_ISREG(mode) else "special"
 
 
-def expect(path, wanted, found):
-    if found not in (None, wanted) and not (wanted == "directory" and found == "link" and os.path.isdir(path)):
+def expect(path, wanted, found, follow=False):
+    if found not in (None, wanted) and not (follow and wanted == "directory" and found == "link" and os.path.isdir(path)):
         raise WrongType(f"{path} is a {found}, not a {wanted}")
 
 
@@ -122,7 +123,7 @@ class Applier:
     def directory(self, entry):
         path = entry["path"]
         found = kind(path)
-        expect(path, "directory", found)
+        expect(path, "directory", found, entry["follow"])
         if found is None and not self.module.check_mode:
             missing = path
             while kind(os.path.dirname(missing)) is None and os.path.dirname(missing) != missing:
@@ -187,8 +188,8 @@ class Applier:
         """Owner, group and mode, where they differ; in check mode, whether they would."""
         if entry["state"] not in ("directory", "file") or (self.module.check_mode and changed):
             return changed
-        # A link to a directory stands for the directory, as ansible.builtin.file follows it.
-        path = os.path.realpath(entry["path"]) if kind(entry["path"]) == "link" else entry["path"]
+        # Followed only when asked: a link another user made would hand its target to the owner given.
+        path = os.path.realpath(entry["path"]) if entry["follow"] and kind(entry["path"]) == "link" else entry["path"]
         if not changed:
             self._record("retouching", path)
         wanted = {"path": path, "owner": entry["owner"], "group": entry["group"], "mode": entry["mode"],
@@ -210,7 +211,7 @@ class Applier:
                 if self.apply(entry):
                     changed_paths.append(entry["path"])
         except (WrongType, OSError) as error:
-            if self.journal is None:
+            if self.journal is None or self.module.check_mode:
                 self.module.fail_json(msg=to_native(error), changed_paths=changed_paths)
             self.fail_undone(to_native(error))
         except SystemExit:
@@ -260,7 +261,7 @@ def check(module, entries):
             found = kind(path)
         if state != "absent":
             try:
-                expect(path, state, found)
+                expect(path, state, found, entry["follow"])
             except WrongType as error:
                 module.fail_json(msg=to_native(error), changed_paths=[])
         planned[path] = None if state == "absent" else state

@@ -14,8 +14,8 @@ description:
     path, so a run that changes nothing costs one round trip for the whole list.
   - A file is written only when its content differs, through a temporary file renamed over it; a link is swapped the
     same way, so a reader never finds the path missing.
-  - Owner, group and mode are set only where they differ, as M(ansible.builtin.file) sets them. A link to a
-    directory stands for that directory, as M(ansible.builtin.file) follows it.
+  - Owner, group and mode are set only where they differ, as M(ansible.builtin.file) sets them; a link is never
+    followed unless an entry asks (O(paths[].follow)).
 extends_documentation_fragment:
   - wsgi.stack.paths
 attributes:

@@ -83,7 +83,12 @@ def main():
     changed_paths = applier.apply_all(module.params["paths"])
     if module.check_mode:
         module.exit_json(changed=bool(changed_paths), changed_paths=changed_paths, diff=applier.diff)
-    rc, out, err = module.run_command(command)
+    try:
+        rc, out, err = module.run_command(command)
+    except SystemExit:
+        # The command could not be run at all (run_command fails the module itself): nothing untested stays.
+        applier.journal.undo()
+        raise
     if rc != 0:
         fault = f"{' '.join(test)} failed: {(err or out).strip()}"
         if changed_paths:

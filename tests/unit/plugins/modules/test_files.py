@@ -119,11 +119,14 @@ def test_check_mode_takes_an_owner_a_real_run_would_create_first(tmp_path, capsy
     assert not (tmp_path / "app.conf").exists()
 
 
-def test_a_link_to_a_directory_stands_for_the_directory(tmp_path, capsys):
+def test_a_link_to_a_directory_is_followed_only_when_the_entry_asks(tmp_path, capsys):
     volume = tmp_path / "volume"
     volume.mkdir(mode=0o755)
     (tmp_path / "cache").symlink_to(volume)
-    result = run([{"path": str(tmp_path / "cache"), "state": "directory", "mode": "0700"}], capsys=capsys)
+    entry = {"path": str(tmp_path / "cache"), "state": "directory", "mode": "0700"}
+    refused = run([entry], capsys=capsys)
+    assert refused["failed"] and "is a link, not a directory" in refused["msg"] and mode_of(volume) == 0o755
+    result = run([{**entry, "follow": True}], capsys=capsys)
     assert result["changed"] and (tmp_path / "cache").is_symlink()
     assert mode_of(volume) == 0o700
-    assert not run([{"path": str(tmp_path / "cache"), "state": "directory", "mode": "0700"}], capsys=capsys)["changed"]
+    assert not run([{**entry, "follow": True}], capsys=capsys)["changed"]

@@ -133,3 +133,20 @@ def test_a_test_command_the_host_lacks_fails_before_any_change(etc, capsys):
     result = run(capsys, change_everything(etc, "good new\n"), ["no-such-nginx-here", "-t"])
     assert result["failed"] and "no-such-nginx-here" in result["msg"]
     assert tree(etc) == before
+
+
+def test_a_test_command_that_cannot_be_run_leaves_nothing_untested(etc, capsys, monkeypatch):
+    before = tree(etc)
+    monkeypatch.setattr(nginx_config.AnsibleModule, "run_command",
+                        lambda self, argv, **kwargs: self.fail_json(msg="Error executing command."))
+    result = run(capsys, change_everything(etc, "good new\n"), ["true"])
+    assert result["failed"] and tree(etc) == before
+
+
+def test_a_directory_replaced_by_a_file_leaves_no_copy_and_no_warning(etc, capsys):
+    paths = [{"path": str(etc / "cache/entry"), "content": "new\n"}, {"path": str(etc / "cache"), "state": "absent"},
+             {"path": str(etc / "cache"), "content": "now a file\n"}]
+    result = run(capsys, paths, ["true"])
+    assert result["changed"] and not result.get("warnings"), result
+    assert (etc / "cache").read_text() == "now a file\n"
+    assert [path for path in tree(etc) if ".wsgi-stack" in path] == []
