@@ -185,24 +185,31 @@ def test_app_cannot_write_its_code(host, stack):
     assert host.run(f"sudo -u {stack.name} test -w /var/lib/{stack.name}").rc == 0
 
 
-def mount_options(host, pid, path):
-    """The options of the mount that holds path, as the process sees its file system."""
-    holder, options = "", ""
+def mount_of(host, pid, path):
+    """The device (major:minor) and options of the mount that holds path, as the process sees its file system."""
+    holder, device, options = "", "", ""
     for line in host.check_output(f"cat /proc/{pid}/mountinfo").splitlines():
-        point, point_options = line.split()[4:6]
+        fields = line.split()
+        point = fields[4]
         # Mounts stack: a later one on the same point hides the earlier.
         if (path == point or path.startswith(point.rstrip("/") + "/")) and len(point) >= len(holder):
-            holder, options = point, point_options
-    return options.split(",")
+            holder, device, options = point, fields[2], fields[5]
+    return device, options.split(",")
+
+
+def mount_options(host, pid, path):
+    return mount_of(host, pid, path)[1]
 
 
 def test_the_service_writes_only_its_data_directory(host, stack):
-    """The app server sees the file system read-only, but for its data directory and its private /tmp."""
+    """The app server sees the file system read-only, but for its data directory and its private /tmp and /dev/shm."""
     master = main_pid(host, stack.unit)
     for path in (f"/srv/{stack.name}", "/srv", "/var/www", "/etc", "/run/lock", "/var/lib/dpkg"):
         assert "ro" in mount_options(host, master, path), path
     for path in (f"/var/lib/{stack.name}/instance", "/tmp"):
         assert "rw" in mount_options(host, master, path), path
+    # Writable, but a file system of its own: nothing the app leaves there reaches another process.
+    assert mount_of(host, master, "/dev/shm")[0] != mount_of(host, 1, "/dev/shm")[0]
 
 
 def test_environment_file_is_private(host, stack):
@@ -227,10 +234,10 @@ def test_a_configuration_nginx_refuses_is_put_back_whole_while_the_site_serves(h
         lambda: run_site("--limit", name, "-e", json.dumps({"nginx_site_template": str(broken)})),
         "a configuration nginx refuses")
     assert result.returncode != 0, result.stdout
-    # In the task's JSON result, nginx's quotes come escaped.
-    fault = re.search(r'unknown directive \\?"no_such_directive\\?"', result.stdout)
-    assert fault, "nginx's own message names the fault"
-    assert "The files are back as they were before this run." in result.stdout
+    # The failed task's result may go to either stream (Ansible's display_failed_stderr); in it, quotes come escaped.
+    output = result.stdout + result.stderr
+    assert re.search(r'unknown directive \\?"no_such_directive\\?"', output), "nginx's own message names the fault"
+    assert "The files are back as they were before this run." in output
     assert host.file(site).content_string == before
     assert host.check_output("find /etc/nginx -name '.wsgi-stack*'") == "", "no hidden copy is left behind"
     assert host.run("nginx -t").rc == 0
