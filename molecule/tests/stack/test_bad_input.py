@@ -61,6 +61,7 @@ APP_SERVER_BAD_SETTINGS = {
         ("gunicorn_listen", "[::0]:8001"),
         ("gunicorn_keepalive", 30),
         ("gunicorn_user", "hello\nUser=root"),
+        ("gunicorn_venv_dir", "/usr/lib/x86_64"),
     ],
     "uwsgi": [
         ("uwsgi_processes", 0),
@@ -77,6 +78,10 @@ APP_SERVER_BAD_SETTINGS = {
         ("uwsgi_extra_settings", {"http-socket": "127.0.0.1:9090"}),
         ("uwsgi_extra_settings", {"http-to": "0.0.0.0:9090"}),
         ("uwsgi_user", "hello\nUser=root"),
+        ("uwsgi_venv_dir", "/usr/lib/x86_64"),
+        ("uwsgi_extra_settings", {"legion": "hello 127.0.0.1:4242 98 bf-cbc:secret"}),
+        ("uwsgi_extra_settings", {"ini": "/tmp/more.ini"}),
+        ("uwsgi_extra_settings", {"master-fifo": "/tmp/fifo"}),
     ],
 }
 # The preflight play checks the common settings the same way whatever the app server: the gunicorn scenarios
