@@ -75,13 +75,16 @@ def test_code_is_readable_by_the_app_group_only_and_static_files_by_nginx(host, 
 
 @pytest.fixture(scope="session")
 def venv_of_another_python(private_source, private_release):
-    """The first host's venv says it was made by Python 3.1 (as after a distribution upgrade); the site runs twice."""
+    """The first host's venvs, the release's and the app server's, say they were made by Python 3.1 (as after a
+    distribution upgrade); the site runs twice."""
     assert private_release.returncode == 0, private_release.stdout + private_release.stderr
     first = app_host_names()[0]
     host = inventory_host(first)
     cfg = "/srv/notes/current/venv/pyvenv.cfg"
-    host.check_output(f"sed -i 's/^version *=.*/version = 3.1.0/' {cfg}")
+    server_cfg = f"/srv/notes/{host.ansible.get_variables().get('flask_app_server', 'gunicorn')}/pyvenv.cfg"
+    host.check_output(f"sed -i 's/^version *=.*/version = 3.1.0/' {cfg} {server_cfg}")
     assert "version = 3.1.0" in host.file(cfg).content_string
+    assert "version = 3.1.0" in host.file(server_cfg).content_string
     release = live_release(host)
     same_source = ["--limit", first, "-e", json.dumps({"flask_app_source_path": str(private_source)})]
     rebuilt = run_site(*same_source)
@@ -89,6 +92,7 @@ def venv_of_another_python(private_source, private_release):
         "rebuilt": rebuilt,
         "releases": (release, live_release(host)),
         "cfg": host.file(cfg).content_string,
+        "server_cfg": host.file(server_cfg).content_string,
         "python": host.check_output("python3 -c 'import sys; print(\"%d.%d\" % sys.version_info[:2])'"),
         "version": stack_of(host).get("version"),
         "again": run_site(*same_source),
@@ -102,7 +106,8 @@ def test_venv_made_by_another_python_is_rebuilt(name, venv_of_another_python):
     assert result["rebuilt"].returncode == 0, result["rebuilt"].stdout + result["rebuilt"].stderr
     assert recap(result["rebuilt"], name)["changed"] > 0
     assert result["releases"][0] == result["releases"][1], "the same release must stay live, with its venv rebuilt"
-    assert re.search(rf"^version *= *{re.escape(result['python'])}\.\d+$", result["cfg"], re.MULTILINE), result["cfg"]
+    for cfg in (result["cfg"], result["server_cfg"]):
+        assert re.search(rf"^version *= *{re.escape(result['python'])}\.\d+$", cfg, re.MULTILINE), cfg
     assert result["version"].status == 200 and result["version"].json()["version"] == "private"
     assert result["again"].returncode == 0, result["again"].stdout + result["again"].stderr
     assert recap(result["again"], name)["changed"] == 0, result["again"].stdout

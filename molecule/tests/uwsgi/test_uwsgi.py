@@ -163,4 +163,9 @@ def test_the_app_user_holds_no_group_of_nginx(host):
     stack = stack_of(host)
     assert host.service(stack.unit).is_running
     assert host.user(stack.name).groups == [stack.name]
-    assert host.check_output(f"ps -o group= -p {main_pid(host, stack.unit)}").strip() == stack.name
+    # The groups the running master holds, supplementary ones (a unit's SupplementaryGroups=) included.
+    status = host.file(f"/proc/{main_pid(host, stack.unit)}/status").content_string
+    held = {int(gid) for gid in re.search(r"^Groups:(.*)$", status, re.MULTILINE).group(1).split()}
+    primary = int(re.search(r"^Gid:\s+(\d+)", status, re.MULTILINE).group(1))
+    assert held <= {primary}, status
+    assert primary == int(host.check_output(f"getent group {stack.name} | cut -d: -f3"))
