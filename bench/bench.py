@@ -44,6 +44,9 @@ FLAVOURS = {
 }
 BASELINE = "baseline"
 BARE_PORT, GUIDES_PORT, GUIDES_APP_PORT = 8184, 8185, 8195
+# With --connection ssh, each flavour's sshd listens on loopback alone, one port each.
+SSH_PORTS = dict(zip(FLAVOURS, range(8196, 8200)))
+SSH_USER = "deploy"
 # /slow waits 20 ms, as a request waits on a database or an API: where the worker count matters.
 ROUTES = {"healthz": "/healthz", "page": "/", "wait": "/slow?seconds=0.02"}
 
@@ -139,13 +142,43 @@ def provision_baseline(work, app):
                  f"/srv/guides/venv/bin/gunicorn --workers 1 --bind 127.0.0.1:{GUIDES_APP_PORT} hello:app")
 
 
-def write_inventory(work, app):
+def open_ssh(work, flavours):
+    """Make each container a server reached over SSH: sshd on its loopback port, a sudo user with the bench's key."""
+    key = work / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "wsgi-stack-bench", "-f", str(key)],
+                   capture_output=True, check=True)
+    public_key = key.with_suffix(".pub").read_text().strip()
+    for flavour in flavours:
+        log(f"opening SSH on {flavour} (127.0.0.1:{SSH_PORTS[flavour]}, user {SSH_USER}, sudo)")
+        sh(flavour, "apt-get update -qq && apt-get install -y -qq openssh-server sudo >/dev/null")
+        sh(flavour, f"""useradd --create-home --shell /bin/bash {SSH_USER}
+install -d -o {SSH_USER} -g {SSH_USER} -m 0700 /home/{SSH_USER}/.ssh
+echo '{public_key}' >/home/{SSH_USER}/.ssh/authorized_keys
+chown {SSH_USER}:{SSH_USER} /home/{SSH_USER}/.ssh/authorized_keys
+echo '{SSH_USER} ALL=(ALL) NOPASSWD:ALL' >/etc/sudoers.d/{SSH_USER}
+chmod 0440 /etc/sudoers.d/{SSH_USER}
+printf 'Port {SSH_PORTS[flavour]}\nListenAddress 127.0.0.1\nPermitRootLogin no\nPasswordAuthentication no\n' \
+  >/etc/ssh/sshd_config.d/bench.conf
+systemctl enable --now ssh""")
+    return key
+
+
+def connection_vars(flavour, ssh_key):
+    """How Ansible reaches a flavour's container: docker exec as root, or SSH as a sudo user."""
+    if ssh_key is None:
+        return {"ansible_connection": "community.docker.docker"}
+    return {"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": SSH_PORTS[flavour],
+            "ansible_user": SSH_USER, "ansible_ssh_private_key_file": str(ssh_key),
+            "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"}
+
+
+def write_inventory(work, app, ssh_key=None):
     common = {"flask_app_name": "hello", "flask_app_source_path": str(app),
               "flask_app_wsgi_entry": "hello:create_app()", "flask_app_static_dir": "hello/static"}
-    hosts = {container(flavour): {**common, "nginx_server_names": [f"{flavour}.bench.test"], **settings}
+    hosts = {container(flavour): {**common, **connection_vars(flavour, ssh_key),
+                                  "nginx_server_names": [f"{flavour}.bench.test"], **settings}
              for flavour, settings in FLAVOURS.items()}
-    inventory = {"all": {"vars": {"ansible_connection": "community.docker.docker"},
-                         "children": {"app": {"hosts": hosts}, "web": {"hosts": {name: {} for name in hosts}}}}}
+    inventory = {"all": {"children": {"app": {"hosts": hosts}, "web": {"hosts": {name: {} for name in hosts}}}}}
     path = work / "inventory.json"
     path.write_text(json.dumps(inventory, indent=2))
     return path
@@ -369,6 +402,9 @@ def parse_args():
                         help="only time the first and second runs of site.yml on each flavour, no load")
     parser.add_argument("--flavour", action="append", choices=list(FLAVOURS), dest="flavours",
                         help="with --ansible-only: this flavour only (repeatable; default: all)")
+    parser.add_argument("--connection", choices=["docker", "ssh"], default="docker",
+                        help="how Ansible reaches the containers: docker exec as root (default), or SSH as a sudo "
+                             "user with become")
     return parser.parse_args()
 
 
@@ -380,9 +416,11 @@ def time_ansible(args, work):
         start_container(name)
     for name in flavours:
         wait_for_systemd(name)
-    times = provision_stack(write_inventory(work, app_copy(work)), args.out, flavours)
+    ssh_key = open_ssh(work, flavours) if args.connection == "ssh" else None
+    times = provision_stack(write_inventory(work, app_copy(work), ssh_key), args.out, flavours)
+    how = ("over SSH as the sudo user deploy, with become" if ssh_key else "over the docker connection as root")
     lines = [f"{datetime.date.today().isoformat()}: {os.cpu_count()} cores, load average {load_before:.1f} before, "
-             f"{os.getloadavg()[0]:.1f} after; over the docker connection, with pipelining.", "", *ansible_table(times)]
+             f"{os.getloadavg()[0]:.1f} after; {how}, with pipelining.", "", *ansible_table(times)]
     (args.out / "ansible.md").write_text("\n".join(lines) + "\n")
     (args.out / "ansible.json").write_text(json.dumps(times, indent=2) + "\n")
     print("\n".join(lines))
@@ -399,7 +437,8 @@ def bench(args, work):
     app = app_copy(work)
     log("provisioning the baseline (bare nginx and the guides' recipe)")
     provision_baseline(work, app)
-    ansible = provision_stack(write_inventory(work, app), args.out)
+    ssh_key = open_ssh(work, FLAVOURS) if args.connection == "ssh" else None
+    ansible = provision_stack(write_inventory(work, app, ssh_key), args.out)
     cases = build_cases()
     for case in cases:
         wait_for(case)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the benchmark: the engine, the Debian 12 image and wrk if missing, then bench.py with these options.
-# usage: run.sh [--duration SECONDS] [--repeat N] [--connections N] [--threads N] [--out DIR] [--keep] [--ansible-only [--flavour F]...]
+# usage: run.sh [--duration SECONDS] [--repeat N] [--connections N] [--threads N] [--out DIR] [--keep] [--connection docker|ssh] [--ansible-only [--flavour F]...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,9 +14,13 @@ if ! docker info >/dev/null 2>&1; then
   trap 'scripts/engine.sh stop' EXIT
 fi
 scripts/images.sh bookworm
-command -v wrk >/dev/null 2>&1 || {
+# wrk loads the stack; ssh-keygen makes the key of --connection ssh.
+missing=()
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
+if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-}
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 
 python3 bench/bench.py "$@"
