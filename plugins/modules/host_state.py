@@ -138,11 +138,12 @@ groups:
 paths:
   description:
     - Each path asked for, with its type (V(file), V(directory), V(link), V(special), or V(null) when nothing is
-      there) and, for a link, where it points.
+      there), for a link where it points, and the uid and gid that own it (of the link itself; V(null) when nothing
+      is there).
   type: dict
   returned: always
-  sample: {/srv/hello/current: {type: link, target: /srv/hello/releases/640a3c4e2108},
-           /srv/hello/releases/640a3c4e2108/venv: {type: link, target: /srv/hello/venvs/requirements-py3.11-55aeca0d017f}}
+  sample: {/srv/hello/current: {type: link, target: /srv/hello/releases/640a3c4e2108, uid: 0, gid: 0},
+           /var/lib/hello: {type: directory, target: null, uid: 998, gid: 998}}
 contents:
   description: Each file asked for, and its content, or V(null) when there is no such file.
   type: dict
@@ -243,13 +244,14 @@ def expand(paths):
 
 def read_path(path):
     try:
-        mode = os.lstat(path).st_mode
+        found = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
-        return {"type": None, "target": None}
-    if stat.S_ISLNK(mode):
-        return {"type": "link", "target": os.readlink(path)}
-    kind = "directory" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "special"
-    return {"type": kind, "target": None}
+        return {"type": None, "target": None, "uid": None, "gid": None}
+    owners = {"uid": found.st_uid, "gid": found.st_gid}
+    if stat.S_ISLNK(found.st_mode):
+        return {"type": "link", "target": os.readlink(path), **owners}
+    kind = "directory" if stat.S_ISDIR(found.st_mode) else "file" if stat.S_ISREG(found.st_mode) else "special"
+    return {"type": kind, "target": None, **owners}
 
 
 def read_text(path):

@@ -1,5 +1,6 @@
 """Bad settings are refused before any host changes, with a message that names the variable."""
 import json
+import re
 import subprocess
 
 import pytest
@@ -149,3 +150,15 @@ def test_missing_required_setting_is_named(tmp_path, given, missing):
     [(output, returncode)] = finish([bare])
     assert returncode != 0, output
     assert missing in output, output
+
+
+def test_a_directory_the_host_already_keeps_files_in_is_not_handed_to_the_app(first_app_host):
+    """A data directory that is another's (here dpkg's database) is refused on the host before anything changes."""
+    first_host = first_app_host.ansible.get_variables()["inventory_hostname"]
+    [(output, returncode)] = finish([start_site("--limit", first_host, "-e",
+                                                json.dumps({"flask_app_data_dir": "/var/lib/dpkg"}))])
+    assert returncode != 0, output
+    assert "flask_app_data_dir must each be a directory of the app's own, new or empty" in output, output
+    assert re.search(rf"^{re.escape(first_host)}\s+:.* changed=0 .* failed=1 ", output, re.MULTILINE), output
+    dpkg = first_app_host.file("/var/lib/dpkg")
+    assert (dpkg.user, dpkg.group) == ("root", "root")

@@ -96,13 +96,15 @@ def test_paths_contents_and_entries(tmp_path, commands, capsys):
                         str(tmp_path / "fifo"), str(tmp_path / "missing"), under_a_file],
                  read=[str(tmp_path / "history"), str(tmp_path / "missing"), under_a_file],
                  list=[str(tmp_path / "releases"), str(tmp_path / "missing")])
+    mine = {"uid": os.getuid(), "gid": os.getgid()}
+    nothing = {"type": None, "target": None, "uid": None, "gid": None}
     assert result["paths"] == {
-        str(tmp_path / "current"): {"type": "link", "target": str(tmp_path / "releases" / "b")},
-        str(tmp_path / "releases"): {"type": "directory", "target": None},
-        str(tmp_path / "history"): {"type": "file", "target": None},
-        str(tmp_path / "fifo"): {"type": "special", "target": None},
-        str(tmp_path / "missing"): {"type": None, "target": None},
-        under_a_file: {"type": None, "target": None},
+        str(tmp_path / "current"): {"type": "link", "target": str(tmp_path / "releases" / "b"), **mine},
+        str(tmp_path / "releases"): {"type": "directory", "target": None, **mine},
+        str(tmp_path / "history"): {"type": "file", "target": None, **mine},
+        str(tmp_path / "fifo"): {"type": "special", "target": None, **mine},
+        str(tmp_path / "missing"): nothing,
+        under_a_file: nothing,
     }
     assert result["contents"] == {str(tmp_path / "history"): "a\nb\n", str(tmp_path / "missing"): None,
                                   under_a_file: None}
@@ -130,10 +132,11 @@ def test_a_pattern_in_paths_stands_for_what_it_matches(tmp_path, commands, capsy
     (tmp_path / "releases" / "c").mkdir()
     result = run(capsys, paths=[str(tmp_path / "releases" / "*" / "venv"), str(tmp_path / "none" / "*"),
                                 str(tmp_path / "current")])
+    mine = {"uid": os.getuid(), "gid": os.getgid()}
     assert result["paths"] == {
-        str(tmp_path / "releases" / "a" / "venv"): {"type": "link", "target": str(venvs / "requirements-1")},
-        str(tmp_path / "releases" / "b" / "venv"): {"type": "link", "target": str(venvs / "project-b")},
-        str(tmp_path / "current"): {"type": None, "target": None},
+        str(tmp_path / "releases" / "a" / "venv"): {"type": "link", "target": str(venvs / "requirements-1"), **mine},
+        str(tmp_path / "releases" / "b" / "venv"): {"type": "link", "target": str(venvs / "project-b"), **mine},
+        str(tmp_path / "current"): {"type": None, "target": None, "uid": None, "gid": None},
     }
 
 
@@ -182,3 +185,14 @@ def test_an_interpreter_that_does_not_run_fails_naming_it(monkeypatch, commands,
     monkeypatch.setattr(AnsibleModule, "get_bin_path", lambda self, name, **kwargs: None)
     result = run(capsys, interpreters=["python9"])
     assert result["failed"] and result["msg"] == "no interpreter python9 on the host's PATH"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file away")
+def test_paths_name_who_owns_them(tmp_path, commands, capsys):
+    (tmp_path / "data").mkdir()
+    os.chown(tmp_path / "data", 1234, 5678)
+    (tmp_path / "link").symlink_to(tmp_path / "data")
+    result = run(capsys, paths=[str(tmp_path / "data"), str(tmp_path / "link")])
+    assert result["paths"][str(tmp_path / "data")] == {"type": "directory", "target": None, "uid": 1234, "gid": 5678}
+    # The link's own owner, not its target's.
+    assert result["paths"][str(tmp_path / "link")]["uid"] == os.getuid()
