@@ -123,8 +123,13 @@ def test_app_sees_the_client_and_not_forged_headers(stack):
         "X-Forwarded-Proto": "https",
         "X-Forwarded-Host": "evil.test",
         "X-Forwarded-Prefix": "/evil",
+        "Forwarded": "for=203.0.113.7;proto=https;host=evil.test",
     }
     seen = stack.get("whoami", headers=forged).json()
+    # The headers themselves, as the app server passes them on (proxy_pass or uwsgi_pass): nginx's, none of the client's.
+    reached = stack.get("whoami/forwarded", headers=forged).json()
+    assert reached["Forwarded"] is None, reached
+    assert reached["X-Forwarded-For"] == "127.0.0.1", reached
     public = f"{stack.server_name}:{stack.port}"
     assert seen == {
         "remote_addr": "127.0.0.1",
@@ -340,3 +345,25 @@ def test_response_cache_serves_pages_while_the_app_is_down_and_keeps_visitors_ap
         assert stack.get(page, headers={"Authorization": "Basic dTpw"}).status == 502
     finally:
         host.check_output(f"systemctl start {socket_unit} {stack.unit}")
+
+
+def test_a_static_directory_outside_the_app_is_served_only_when_asked_and_never_a_system_one(host_restored):
+    host = host_restored
+    stack = stack_of(host)
+    name = host.ansible.get_variables()["inventory_hostname"]
+    outside = "/var/www/wsgi-stack-outside"
+    host.check_output(f"install -d -m 0755 {outside} && echo outside >{outside}/outside.txt && chmod 0644 {outside}/outside.txt")
+    try:
+        refused = run_site("--limit", name, "-e", json.dumps({"nginx_static_dir": outside}))
+        system = run_site("--limit", name, "-e", json.dumps({"nginx_static_outside_app": True,
+                                                              "nginx_static_dir": "/etc/nginx"}))
+        for result, value in ((refused, outside), (system, "/etc/nginx")):
+            assert result.returncode != 0, result.stdout
+            assert "nginx_static_dir must be an absolute path in normal form" in result.stdout + result.stderr
+            assert f'got \\"{value}\\"' in result.stdout + result.stderr, result.stdout + result.stderr
+            assert "PLAY [App layer]" not in result.stdout, "a layer ran despite the bad setting"
+        converge(host, nginx_static_outside_app=True, nginx_static_dir=outside)
+        served = stack.get("static/outside.txt")
+        assert (served.status, served.body) == (200, b"outside\n")
+    finally:
+        host.check_output(f"rm -rf {outside}")
