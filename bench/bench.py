@@ -333,10 +333,11 @@ def ratio_definitions():
 def compute_ratios(summaries):
     ratios = []
     for label, numerator, denominator, target in ratio_definitions():
-        value = (summaries[numerator]["requests_per_s"]["median"]
-                 / summaries[denominator]["requests_per_s"]["median"])
+        below = summaries[denominator]["requests_per_s"]["median"]
+        # A case with no answer has no ratio; the run still reports it, then exits 1.
+        value = round(summaries[numerator]["requests_per_s"]["median"] / below, 3) if below else None
         ratios.append({"label": label, "numerator": numerator, "denominator": denominator,
-                       "value": round(value, 3), "target": target})
+                       "value": value, "target": target})
     return ratios
 
 
@@ -357,9 +358,10 @@ def markdown(report):
                      f"{p99['median']:.1f} ({p99['min']:.1f}-{p99['max']:.1f}) | {errors} |")
     lines += ["", "| ratio of req/s medians | value | target |", "|---|---:|---:|"]
     for ratio in report["ratios"]:
-        target = "-" if ratio["target"] is None else (f">= {ratio['target']}" + ("" if ratio["value"] >= ratio["target"]
-                                                                                 else " (below)"))
-        lines.append(f"| {ratio['label']} | {ratio['value']:.2f} | {target} |")
+        value = ratio["value"]
+        target = "-" if ratio["target"] is None else (
+            f">= {ratio['target']}" + ("" if value is not None and value >= ratio["target"] else " (below)"))
+        lines.append(f"| {ratio['label']} | {'no answer' if value is None else f'{value:.2f}'} | {target} |")
     return "\n".join(lines + [""] + ansible_table(report["ansible"])) + "\n"
 
 
