@@ -83,6 +83,8 @@ APP_SERVER_BAD_SETTINGS = {
         ("uwsgi_extra_settings", {"legion": "hello 127.0.0.1:4242 98 bf-cbc:secret"}),
         ("uwsgi_extra_settings", {"ini": "/tmp/more.ini"}),
         ("uwsgi_extra_settings", {"master-fifo": "/tmp/fifo"}),
+        ("uwsgi_extra_settings", {"declare-option": "listen-here=http-socket=127.0.0.1:9090"}),
+        ("uwsgi_extra_settings", {"chmod": "666"}),
     ],
 }
 # The preflight play checks the common settings the same way whatever the app server: the gunicorn scenarios

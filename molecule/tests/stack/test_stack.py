@@ -191,15 +191,16 @@ def test_app_cannot_write_its_code(host, stack):
 
 
 def mount_of(host, pid, path):
-    """The device (major:minor) and options of the mount that holds path, as the process sees its file system."""
-    holder, device, options = "", "", ""
+    """The device (major:minor), the mount's options and its file system's (after the ' - ') of the mount that holds
+    path, as the process sees its file system."""
+    holder, device, options, fs_options = "", "", "", ""
     for line in host.check_output(f"cat /proc/{pid}/mountinfo").splitlines():
-        fields = line.split()
+        fields, fs_fields = (part.split() for part in line.split(" - ", 1))
         point = fields[4]
         # Mounts stack: a later one on the same point hides the earlier.
         if (path == point or path.startswith(point.rstrip("/") + "/")) and len(point) >= len(holder):
-            holder, device, options = point, fields[2], fields[5]
-    return device, options.split(",")
+            holder, device, options, fs_options = point, fields[2], fields[5], fs_fields[2]
+    return device, options.split(","), fs_options.split(",")
 
 
 def mount_options(host, pid, path):
@@ -213,8 +214,11 @@ def test_the_service_writes_only_its_data_directory(host, stack):
         assert "ro" in mount_options(host, master, path), path
     for path in (f"/var/lib/{stack.name}/instance", "/tmp"):
         assert "rw" in mount_options(host, master, path), path
-    # Writable, but a file system of its own: nothing the app leaves there reaches another process.
-    assert mount_of(host, master, "/dev/shm")[0] != mount_of(host, 1, "/dev/shm")[0]
+    # A file system of its own, nothing the app leaves there reaches another process, and writable by the app as
+    # the host's is by everyone (sticky, 1777: Python's multiprocessing puts its locks there).
+    device, options, fs_options = mount_of(host, master, "/dev/shm")
+    assert device != mount_of(host, 1, "/dev/shm")[0]
+    assert "rw" in options and "mode=1777" in fs_options, fs_options
 
 
 def test_environment_file_is_private(host, stack):
