@@ -159,6 +159,8 @@ echo '{SSH_USER} ALL=(ALL) NOPASSWD:ALL' >/etc/sudoers.d/{SSH_USER}
 chmod 0440 /etc/sudoers.d/{SSH_USER}
 printf 'Port {SSH_PORTS[flavour]}\nListenAddress 127.0.0.1\nPermitRootLogin no\nPasswordAuthentication no\n' \
   >/etc/ssh/sshd_config.d/bench.conf
+# A container may not set a login's audit uid: where the engine's own has one, a required pam_loginuid ends each login.
+sed -i 's/^session\\s\\+required\\s\\+pam_loginuid.so/session optional pam_loginuid.so/' /etc/pam.d/sshd
 systemctl enable --now ssh""")
     return key
 
@@ -169,7 +171,9 @@ def connection_vars(flavour, ssh_key):
         return {"ansible_connection": "community.docker.docker"}
     return {"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": SSH_PORTS[flavour],
             "ansible_user": SSH_USER, "ansible_ssh_private_key_file": str(ssh_key),
-            "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"}
+            # The bench's key alone: an agent holding many keys would use up sshd's tries first.
+            "ansible_ssh_common_args": ("-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
+                                        "-o IdentitiesOnly=yes")}
 
 
 def write_inventory(work, app, ssh_key=None):
