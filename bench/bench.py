@@ -224,6 +224,8 @@ def read_versions():
         "uwsgi": sh("uwsgi-unix", "/srv/hello/uwsgi/bin/uwsgi --version"),
         "python": sh("gunicorn-unix", "python3 --version").split()[-1],
         "gunicorn_workers": int(sh("gunicorn-unix", "sed -n 's/^workers = //p' /etc/hello/gunicorn.conf.py")),
+        "gunicorn_worker_class": sh("gunicorn-unix", "sed -n 's/^worker_class = //p' /etc/hello/gunicorn.conf.py").strip('"'),
+        "gunicorn_threads": int(sh("gunicorn-unix", "sed -n 's/^threads = //p' /etc/hello/gunicorn.conf.py")),
         "uwsgi_processes": int(sh("uwsgi-unix", "sed -n 's/^processes = //p' /etc/hello/uwsgi.ini")),
         "nginx_workers": int(sh("gunicorn-unix", "pgrep -c -f '^nginx: worker'")),
     }
@@ -350,7 +352,8 @@ def markdown(report):
     lines = [f"{report['date']}: {machine['cpus']} cores, {machine['os']}, kernel {machine['kernel']}, "
              f"load average {machine['load_before']} before, {machine['load_after']} after; "
              f"nginx {versions['nginx']} ({versions['nginx_workers']} workers), gunicorn {versions['gunicorn']} "
-             f"({versions['gunicorn_workers']} sync workers), uWSGI {versions['uwsgi']} "
+             f"({versions['gunicorn_workers']} {versions['gunicorn_worker_class']} workers x "
+             f"{versions['gunicorn_threads']} threads), uWSGI {versions['uwsgi']} "
              f"({versions['uwsgi_processes']} processes), Python {versions['python']}.",
              f"wrk {machine['wrk']}: {wrk_settings['threads']} threads, {wrk_settings['connections']} connections, "
              f"{wrk_settings['duration_s']} s, {wrk_settings['repeat']} rounds; median (min-max).", "",

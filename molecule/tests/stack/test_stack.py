@@ -101,7 +101,7 @@ def test_app_requests_are_logged_and_static_files_are_not(host, stack):
 
 def test_nginx_keeps_idle_connections_to_an_app_server_that_keeps_them_alive(host, stack):
     variables = host.ansible.get_variables()
-    if stack.server != "gunicorn" or variables.get("gunicorn_worker_class", "sync") == "sync" or stack.listen.startswith("unix:"):
+    if stack.server != "gunicorn" or variables.get("gunicorn_worker_class", "gthread") == "sync" or stack.listen.startswith("unix:"):
         pytest.skip("a gunicorn with gthread workers on a TCP port is where the kept connections can be counted")
     port = stack.listen.rsplit(":", 1)[1]
     for _ in range(20):
