@@ -218,14 +218,16 @@ def provision_stack(inventory, out, flavours=tuple(FLAVOURS)):
 
 
 def read_versions():
+    # gunicorn's settings, read once: each line is `name = value`, a string value as JSON.
+    gunicorn = dict(re.findall(r"^(\w+) = (.*)$", sh("gunicorn-unix", "cat /etc/hello/gunicorn.conf.py"), re.MULTILINE))
     return {
         "nginx": re.search(r"nginx/(\S+)", sh(BASELINE, "nginx -v")).group(1),
         "gunicorn": re.search(r"([\d.]+)", sh("gunicorn-unix", "/srv/hello/gunicorn/bin/gunicorn --version")).group(1),
         "uwsgi": sh("uwsgi-unix", "/srv/hello/uwsgi/bin/uwsgi --version"),
         "python": sh("gunicorn-unix", "python3 --version").split()[-1],
-        "gunicorn_workers": int(sh("gunicorn-unix", "sed -n 's/^workers = //p' /etc/hello/gunicorn.conf.py")),
-        "gunicorn_worker_class": sh("gunicorn-unix", "sed -n 's/^worker_class = //p' /etc/hello/gunicorn.conf.py").strip('"'),
-        "gunicorn_threads": int(sh("gunicorn-unix", "sed -n 's/^threads = //p' /etc/hello/gunicorn.conf.py")),
+        "gunicorn_workers": int(gunicorn["workers"]),
+        "gunicorn_worker_class": json.loads(gunicorn["worker_class"]),
+        "gunicorn_threads": int(gunicorn["threads"]),
         "uwsgi_processes": int(sh("uwsgi-unix", "sed -n 's/^processes = //p' /etc/hello/uwsgi.ini")),
         "nginx_workers": int(sh("gunicorn-unix", "pgrep -c -f '^nginx: worker'")),
     }
