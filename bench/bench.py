@@ -38,9 +38,8 @@ FLAVOURS = {
     "gunicorn-unix": {"nginx_http_port": 8180},
     "gunicorn-tcp": {"nginx_http_port": 8181, "flask_app_listen": "127.0.0.1:8191"},
     "uwsgi-unix": {"nginx_http_port": 8182, "flask_app_server": "uwsgi"},
-    # uwsgi_protocol http alone leaves the socket systemd passes on uWSGI's binary protocol; `protocol` fixes it.
     "uwsgi-tcp": {"nginx_http_port": 8183, "flask_app_server": "uwsgi", "flask_app_listen": "127.0.0.1:8193",
-                  "uwsgi_protocol": "http", "uwsgi_extra_settings": {"protocol": "http"}},
+                  "uwsgi_protocol": "http"},
 }
 BASELINE = "baseline"
 BARE_PORT, GUIDES_PORT, GUIDES_APP_PORT = 8184, 8185, 8195
@@ -469,6 +468,12 @@ def bench(args, work):
     unanswered = [case_id for case_id, summary in summaries.items() if not summary["answered"]]
     if unanswered:
         raise BenchError(f"no successful response in a measurement of: {', '.join(unanswered)}")
+    # Load may slow answers down, never turn them into errors: an error status or a dropped connection is a fault.
+    faulty = {case_id: {kind: summary["errors"][kind] for kind in ("status", "read") if summary["errors"][kind]}
+              for case_id, summary in summaries.items()}
+    faulty = {case_id: errors for case_id, errors in faulty.items() if errors}
+    if faulty:
+        raise BenchError(f"error statuses or dropped connections under load: {json.dumps(faulty)}")
 
 
 def main():
