@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import testinfra
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_STATIC = REPO / "examples" / "app" / "hello" / "static"
@@ -135,6 +136,80 @@ def site_command(*args):
 
 def run_site(*args):
     return subprocess.run(site_command(*args), capture_output=True, text=True, check=False, env=ANSIBLE_ENV)
+
+
+def run_sites(argument_lists, at_once=4):
+    """The site playbook once per list of arguments, `at_once` runs at a time; each run's output (both streams, in
+    order) and return code."""
+    results = []
+    for start in range(0, len(argument_lists), at_once):
+        processes = [subprocess.Popen(site_command(*arguments), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                      text=True, env=ANSIBLE_ENV)
+                     for arguments in argument_lists[start:start + at_once]]
+        results += [(process.communicate()[0], process.returncode) for process in processes]
+    return results
+
+
+def recap_of(output, inventory_hostname):
+    """The PLAY RECAP counters of one host (ok, changed, failed...)."""
+    line = re.search(rf"^{re.escape(inventory_hostname)}\s+:\s+(ok=.*)$", output, re.MULTILINE)
+    assert line, output
+    return {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", line.group(1))}
+
+
+ROLES = sorted((path.name for path in (REPO / "roles").iterdir()), key=len, reverse=True)
+
+
+def role_of_tag(tag):
+    return next(role for role in ROLES if tag == role or tag.startswith(role + "_"))
+
+
+def task_names(tasks_dir, tasks, always=True):
+    """The names Ansible prints for these tasks: those of imported files' tasks and of blocks' tasks, not their own;
+    with always=False, not those of the tasks tagged `always` either."""
+    names = set()
+    for task in tasks or []:
+        if not always and "always" in task.get("tags", []):
+            continue
+        if "ansible.builtin.import_tasks" in task:
+            imported = yaml.safe_load((tasks_dir / task["ansible.builtin.import_tasks"]).read_text())
+            names |= task_names(tasks_dir, imported, always)
+        elif "block" in task:
+            names |= task_names(tasks_dir, task["block"] + task.get("rescue", []) + task.get("always", []), always)
+        elif "name" in task:
+            names.add(task["name"])
+    return names
+
+
+def tagged_task_names(tag):
+    """The names of the tasks a tag selects in its role's tasks/main.yml, other than those every run has, unless the
+    tag selects only those (the checks' tags)."""
+    tasks_dir = REPO / "roles" / role_of_tag(tag) / "tasks"
+    tagged = [task for task in yaml.safe_load((tasks_dir / "main.yml").read_text()) if tag in task.get("tags", [])]
+    return task_names(tasks_dir, tagged, always=False) or task_names(tasks_dir, tagged)
+
+
+def reached_tasks(output, tag):
+    """The tasks of those a tag selects that a run reached, after the preflight (whose checks run whatever the tags).
+    A role's tasks print with its name; those it includes from another role, without."""
+    after_preflight = "".join(output.split("PLAY [")[2:])
+    role = role_of_tag(tag)
+    # A name's {{ expressions }} match whatever they printed.
+    patterns = {name: ".*?".join(re.escape(part) for part in re.split(r"\{\{.*?\}\}", name))
+                for name in tagged_task_names(tag)}
+    return {name for name, pattern in patterns.items()
+            if re.search(rf"^TASK \[(wsgi\.stack\.{role} : )?{pattern}\]", after_preflight, re.MULTILINE)}
+
+
+def assert_tag_runs_alone(output, returncode, inventory_hostname, tag, whole_run_output):
+    """A check-mode run with one tag on a converged host passes, changes nothing, and reaches every task of the tag
+    that a run with no tags reaches."""
+    assert returncode == 0, output
+    recap = recap_of(output, inventory_hostname)
+    assert (recap["changed"], recap["failed"]) == (0, 0), output
+    expected = reached_tasks(whole_run_output, tag)
+    assert expected, f"a run with no tags reaches no task of --tags {tag}"
+    assert reached_tasks(output, tag) >= expected, output
 
 
 def converge(host, **extra_vars):

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from cryptography import x509
 
-from conftest import REPO, converge, run_site, stack_of
+from conftest import REPO, assert_tag_runs_alone, converge, run_site, run_sites, stack_of
 
 NGINX_DEFAULTS = yaml.safe_load((REPO / "roles" / "nginx" / "defaults" / "main.yml").read_text())
 CA_PATH = "/etc/nginx/tls/wsgi-stack-ca/ca.crt"
@@ -191,6 +191,15 @@ def test_an_unknown_host_over_http_gets_no_response(host):
     assert (answer, how) == (b"", "closed")
     answer, _ = http_exchange(http_port, name)
     assert answer.startswith(b"HTTP/1.1 301 "), answer[:200]
+
+
+def test_the_nginx_tags_run_alone_on_a_tls_host_and_change_nothing(host, check_mode_recap):
+    """The configuration needs the certificate's facts (OCSP responder, nginx's version): each tag finds them alone."""
+    name = host.ansible.get_variables()["inventory_hostname"]
+    tags = ["nginx", "nginx_config", "nginx_sites", "nginx_tls", "nginx_acme"]
+    runs = run_sites([["--check", "--limit", name, "--tags", tag] for tag in tags])
+    for tag, (output, returncode) in zip(tags, runs):
+        assert_tag_runs_alone(output, returncode, name, tag, check_mode_recap[1].stdout)
 
 
 def test_sslyze_finds_the_mozilla_intermediate_profile(host, tmp_path):
