@@ -22,6 +22,7 @@ COMMON_BAD_SETTINGS = [
     ("flask_app_static_dir", "/etc"),
     ("flask_app_static_dir", "hello/../../../etc"),
     ("flask_app_git_version", "--upload-pack=touch /tmp/pwned"),
+    ("flask_app_python", "-c"),
     ("flask_app_install", "pipenv"),
     ("flask_app_package_path", "/tmp/hello.whl"),
     ("flask_app_deploy_commands", [{"command": "flask db upgrade", "run": "sometimes"}]),
@@ -63,6 +64,7 @@ APP_SERVER_BAD_SETTINGS = {
         ("gunicorn_keepalive", 30),
         ("gunicorn_user", "hello\nUser=root"),
         ("gunicorn_venv_dir", "/usr/lib/x86_64"),
+        ("gunicorn_socket_mode", "777\nUser=root"),
     ],
     "uwsgi": [
         ("uwsgi_processes", 0),
@@ -80,6 +82,7 @@ APP_SERVER_BAD_SETTINGS = {
         ("uwsgi_extra_settings", {"http-to": "0.0.0.0:9090"}),
         ("uwsgi_user", "hello\nUser=root"),
         ("uwsgi_venv_dir", "/usr/lib/x86_64"),
+        ("uwsgi_socket_mode", "6600"),
         ("uwsgi_extra_settings", {"legion": "hello 127.0.0.1:4242 98 bf-cbc:secret"}),
         ("uwsgi_extra_settings", {"ini": "/tmp/more.ini"}),
         ("uwsgi_extra_settings", {"master-fifo": "/tmp/fifo"}),
@@ -87,10 +90,15 @@ APP_SERVER_BAD_SETTINGS = {
         ("uwsgi_extra_settings", {"chmod": "666"}),
     ],
 }
-# The preflight play checks the common settings the same way whatever the app server: the gunicorn scenarios
-# refuse them, each scenario refuses its app server's own.
-BAD_SETTINGS = ((COMMON_BAD_SETTINGS if scenario_app_server() == "gunicorn" else [])
-                + APP_SERVER_BAD_SETTINGS[scenario_app_server()])
+CASES = ([("common", variable, value) for variable, value in COMMON_BAD_SETTINGS]
+         + [(server, variable, value) for server, settings in APP_SERVER_BAD_SETTINGS.items()
+            for variable, value in settings])
+
+
+def scenario_of(kind):
+    """The preflight play checks the common settings the same way whatever the app server: the gunicorn scenarios
+    refuse them, each scenario refuses its app server's own."""
+    return "gunicorn" if kind == "common" else kind
 
 
 def flat(text):
@@ -116,33 +124,55 @@ def refusals(output, variable):
 
 @pytest.fixture(scope="module")
 def bad_runs(first_app_host):
-    """Run the site playbook once per bad setting against the first host, a few runs at a time."""
+    """Run the site playbook once per bad setting of this scenario against the first host, a few runs at a time."""
     first_host = first_app_host.ansible.get_variables()["inventory_hostname"]
-    return run_sites([["--limit", first_host, "-e", json.dumps({variable: value})]
-                      for variable, value in BAD_SETTINGS])
+    cases = [case for case, (kind, _, _) in enumerate(CASES) if scenario_of(kind) == scenario_app_server()]
+    results = run_sites([["--limit", first_host, "-e", json.dumps({CASES[case][1]: CASES[case][2]})] for case in cases])
+    return first_host, dict(zip(cases, results))
 
 
-@pytest.mark.parametrize("case", range(len(BAD_SETTINGS)), ids=[f"{v}={json.dumps(x)}" for v, x in BAD_SETTINGS])
+@pytest.mark.parametrize("case", range(len(CASES)), ids=[f"{k}:{v}={json.dumps(x)}" for k, v, x in CASES])
 def test_bad_setting_is_refused_before_any_change(bad_runs, case):
-    variable, value = BAD_SETTINGS[case]
-    output, returncode = bad_runs[case]
+    first_host, runs = bad_runs
+    kind, variable, value = CASES[case]
+    if case not in runs:
+        pytest.skip(f"the {scenario_of(kind)} scenarios check this one")
+    output, returncode = runs[case]
     assert returncode != 0, output
     lines = refusals(output, variable)
     assert any(part in line for line in lines for part in shown(value)), \
         f"no message names {variable} with its bad value {value!r}:\n{output}"
+    recap = recap_of(output, first_host)
+    assert (recap["changed"], recap["failed"]) == (0, 1), output
     assert "PLAY [App layer]" not in output, "a layer ran despite the bad setting"
 
 
 def test_a_run_reports_every_bad_value_of_a_role_at_once(first_app_host):
-    """Two bad values of one role: one run names both, so a user does not fix them one run at a time."""
+    """Three bad values of one role: one run names each, so a user does not fix them one run at a time."""
     first_host = first_app_host.ansible.get_variables()["inventory_hostname"]
-    bad = {"flask_app_trusted_proxies": -1, "flask_app_git_version": "--upload-pack=x"}
+    bad = {"flask_app_trusted_proxies": -1, "flask_app_git_version": "--upload-pack=x",
+           "flask_app_source_path": "", "flask_app_git_repo": "--upload-pack=touch /tmp/pwned"}
     [(output, returncode)] = run_sites([["--limit", first_host, "-e", json.dumps(bad)]])
     assert returncode != 0, output
     assert "flask_app_trusted_proxies must be 0 or more; got -1" in output, output
+    assert 'flask_app_git_repo must be a git URL' in output and "--upload-pack=touch /tmp/pwned" in output, output
     git_version = 'flask_app_git_version must be a branch, tag or commit (not an option); got \\"--upload-pack=x\\"'
     assert git_version in output, output
     assert "PLAY [App layer]" not in output, "a layer ran despite the bad settings"
+
+
+def test_a_misspelt_setting_is_named_with_the_one_meant(first_app_host):
+    """A name no role takes is otherwise ignored without a word: the run warns, naming the closest setting."""
+    first_host = first_app_host.ansible.get_variables()["inventory_hostname"]
+    misspelt = {"uwsgi_extra_options": {"memory-report": True}, "nginx_server_name": ["typo.test"]}
+    [(output, returncode)] = run_sites([["--check", "--limit", first_host, "--tags", "flask_app_validate",
+                                         "-e", json.dumps(misspelt)]])
+    assert returncode == 0, output
+    words = " ".join(output.split())
+    assert ("uwsgi_extra_options is not a setting of any wsgi.stack role, which ignore it; did you mean "
+            "uwsgi_extra_settings?") in words, output
+    assert "nginx_server_name is not a setting of any wsgi.stack role, which ignore it; did you mean " \
+           "nginx_server_names?" in words, output
 
 
 @pytest.mark.parametrize(
