@@ -283,8 +283,17 @@ def under_load(stacks, path, action, step, settle=2.0, fresh_connections=False):
     return result, counts
 
 
+# How long each fault took to heal, per host: (fault, host, seconds).
+FAULT_REPORT = []
+
+
 def pytest_terminal_summary(terminalreporter):
-    """The load tool's counts for every step run under load, to read beside the results."""
+    """The load tool's counts for every step run under load, and the faults' healing times, to read beside the
+    results."""
+    if FAULT_REPORT:
+        terminalreporter.section("faults, per host: seconds until the site served again")
+        for fault, name, seconds in FAULT_REPORT:
+            terminalreporter.write_line(f"{fault:<40} {name:<28} {seconds:>6.1f} s")
     if not LOAD_REPORT:
         return
     terminalreporter.section("requests under load, per step and host")

@@ -157,7 +157,7 @@ def test_app_server_listens_only_where_configured(host, stack):
 
 
 def test_services_are_enabled_and_running(host, stack):
-    units = ["nginx", stack.unit] + ([f"gunicorn-{stack.name}.socket"] if stack.server == "gunicorn" else [])
+    units = ["nginx", stack.unit, f"{stack.server}-{stack.name}.socket"]
     for unit in units:
         service = host.service(unit)
         assert service.is_enabled, unit
