@@ -37,6 +37,7 @@ _raw:
 """
 
 import difflib
+import functools
 from pathlib import Path
 
 import yaml
@@ -53,6 +54,8 @@ class SpecLoader(yaml.SafeLoader):
 SpecLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
 
 
+# The site's task reads it in its condition and its message: the specs are read once.
+@functools.cache
 def known_settings(roles=ROLES):
     """Every option of every entry point of every role's meta/argument_specs.yml."""
     names = set()
