@@ -89,6 +89,12 @@ def main_pid(host, unit):
     return int(host.check_output(f"systemctl show -P MainPID {unit}"))
 
 
+def exposure(host, unit):
+    """systemd-analyze security's overall exposure of a unit, from 0 (confined) to 10 (not)."""
+    output = host.check_output(f"systemd-analyze security --no-pager {unit}")
+    return float(re.search(r"Overall exposure level for \S+: ([0-9.]+)", output).group(1))
+
+
 def worker_pids(host, master):
     return set(host.check_output(f"cat /proc/{master}/task/{master}/children").split())
 
@@ -285,11 +291,16 @@ def under_load(stacks, path, action, step, settle=2.0, fresh_connections=False):
 
 # How long each fault took to heal, per host: (fault, host, seconds).
 FAULT_REPORT = []
+EXPOSURE_REPORT = []
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The load tool's counts for every step run under load, and the faults' healing times, to read beside the
-    results."""
+    """The units' exposure, the faults' healing times and the load tool's counts for every step run under load, to
+    read beside the results."""
+    if EXPOSURE_REPORT:
+        terminalreporter.section("systemd-analyze security, per host: exposure from 0 (confined) to 10")
+        for unit, name, score in EXPOSURE_REPORT:
+            terminalreporter.write_line(f"{unit:<40} {name:<28} {score:>6.1f}")
     if FAULT_REPORT:
         terminalreporter.section("faults, per host: seconds until the site served again")
         for fault, name, seconds in FAULT_REPORT:

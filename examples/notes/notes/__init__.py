@@ -7,7 +7,8 @@ import os
 import sqlite3
 
 import click
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, abort, current_app, g, jsonify, render_template, request, send_from_directory
+from werkzeug.utils import secure_filename
 
 VERSION = "1"
 
@@ -47,7 +48,26 @@ def create_app():
         rows = db.execute("SELECT body FROM note ORDER BY id").fetchall()
         return jsonify(version=VERSION, notes=[row[0] for row in rows])
 
+    # Attachments: a multipart upload (Werkzeug spools a large one to a temporary file) kept in the instance folder.
+    @app.route("/files", methods=["POST"])
+    def upload():
+        upload = request.files.get("file")
+        name = secure_filename(upload.filename) if upload else ""
+        if not name:
+            abort(400)
+        os.makedirs(uploads_dir(), exist_ok=True)
+        upload.save(os.path.join(uploads_dir(), name))
+        return jsonify(name=name, size=os.path.getsize(os.path.join(uploads_dir(), name))), 201
+
+    @app.route("/files/<name>")
+    def download(name):
+        return send_from_directory(uploads_dir(), name)
+
     return app
+
+
+def uploads_dir():
+    return os.path.join(current_app.instance_path, "uploads")
 
 
 def get_db():

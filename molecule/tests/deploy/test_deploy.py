@@ -8,13 +8,16 @@ Last, the first host deploys notes from git (a lock file and the project) and fr
 """
 import base64
 import json
+import os
 import shutil
 import subprocess
 import sys
+import uuid
 
 import pytest
 
-from conftest import ANSIBLE_ENV, REPO, app_host_names, inventory_host, molecule_inventory, run_site, stack_of, under_load
+from conftest import (ANSIBLE_ENV, REPO, app_host_names, exposure, inventory_host, molecule_inventory, recap_of,
+                      run_site, stack_of, under_load)
 
 NOTES = REPO / "examples" / "notes"
 NOTE = "written under version 1"
@@ -119,6 +122,52 @@ def test_packaged_app_serves_version_1_with_its_data_apart(host, stack):
     assert (config.user, config.group, config.mode) == ("root", "notes", 0o640)
     assert host.run("sudo -u notes test -w /srv/notes/current/code").rc != 0
     assert host.run("sudo -u notes test -w /srv/notes/current/venv/lib").rc != 0
+
+
+def test_the_confined_app_keeps_an_upload_in_its_instance_folder(host, stack):
+    """The app server's sandbox (at most 2.0 by systemd-analyze) leaves the app what it needs: a large upload spooled
+    to its private /tmp, then kept in its instance folder, beside its database."""
+    assert exposure(host, stack.unit) <= 2.0
+    payload = os.urandom(2 * 1024 * 1024)
+    boundary = uuid.uuid4().hex
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="report.bin"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n").encode() + payload + f"\r\n--{boundary}--\r\n".encode()
+    created = stack.get("files", headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}, data=body)
+    assert created.status == 201 and created.json() == {"name": "report.bin", "size": len(payload)}, created
+    upload = host.file("/var/lib/notes/instance/uploads/report.bin")
+    assert upload.user == "notes" and upload.size == len(payload)
+    assert stack.get("files/report.bin").body == payload
+
+
+def test_a_full_data_directory_fails_writes_with_their_cause_and_loses_nothing(host, stack, name):
+    """The data directory on a file system of its own, as on a server with a data partition, filled by the app."""
+    data_dir = "/var/lib/notes"
+    note = "written before the disk filled"
+    assert stack.get("notes", data=note.encode()).status == 200
+    host.run_expect([0], f"systemctl stop {stack.unit} && cp -a {data_dir} /root/data.kept"
+                         f" && mount -t tmpfs -o size=$(( $(du -sk {data_dir} | cut -f1) + 1024 ))k,mode=0750"
+                         f",uid=$(id -u notes),gid=$(id -g notes) tmpfs {data_dir}"
+                         f" && cp -a /root/data.kept/. {data_dir}/ && systemctl start {stack.unit}")
+    try:
+        cursor = host.check_output("journalctl --show-cursor -n 0 --quiet | tail -1").removeprefix("-- cursor: ")
+        # dd stops where the file system ends.
+        host.run(f"runuser -u notes -- dd if=/dev/zero of={data_dir}/filler bs=64k")
+        assert host.check_output(f"df --output=avail {data_dir} | tail -1").strip() == "0"
+        assert stack.get("notes", data=b"a note too many").status == 500
+        journal = host.check_output(f"journalctl --no-pager -u {stack.unit} --after-cursor '{cursor}'")
+        assert "sqlite3.OperationalError: database or disk is full" in journal, journal
+        # Reads go on: the page, the notes written before, the static files.
+        assert note in stack.get("notes").json()["notes"]
+        assert stack.get("").status == 200 and stack.get("static/style.css").status == 200
+        # A run has nothing to write there, and does not fail.
+        result = run_site("--limit", name)
+        assert result.returncode == 0 and recap_of(result.stdout, name)["changed"] == 0, result.stdout
+        # Room again: writes work at once, without a restart.
+        host.run_expect([0], f"rm {data_dir}/filler")
+        assert stack.get("notes", data=b"written once there was room").status == 200
+    finally:
+        host.run(f"systemctl stop {stack.unit}; umount {data_dir} && rm -rf {data_dir} && mv /root/data.kept {data_dir};"
+                 f" systemctl start {stack.unit}")
 
 
 def test_deploy_of_version_2_fails_no_request(deployment, name):

@@ -1,9 +1,9 @@
-"""Faults a production host meets: the app server's master killed, the whole machine restarted. The stack comes back
-by itself; the time it took is in the report at the end of the run."""
+"""Faults a production host meets: the app server's master killed, the whole machine restarted, the environment file
+lost. The stack comes back by itself, or at the next run for the lost file; the times are in the report at the end."""
 import subprocess
 import time
 
-from conftest import FAULT_REPORT, main_pid
+from conftest import FAULT_REPORT, main_pid, run_site
 
 # Bounds a loaded test machine holds; the times measured are printed, and the README reports them.
 KILLED_MASTER_BOUND_S = 30
@@ -43,3 +43,28 @@ def test_the_stack_comes_back_after_the_machine_restarts(host, stack):
     assert took is not None, f"{name} did not serve through nginx within {RESTART_BOUND_S} s of its restart"
     assert host.service(stack.unit).is_running and host.service("nginx").is_running
     FAULT_REPORT.append(("docker restart (5 s to stop)", name, time.monotonic() - started))
+
+
+def test_a_missing_environment_file_is_named_and_the_next_run_puts_it_back(host, stack):
+    name = host.ansible.get_variables()["inventory_hostname"]
+    env_file = f"/etc/{stack.name}/env"
+    before = host.file(env_file).content_string
+    cursor = host.check_output("journalctl --show-cursor -n 0 --quiet | tail -1").removeprefix("-- cursor: ")
+    host.run_expect([0], f"mv {env_file} /root/env.kept")
+    try:
+        assert host.run(f"systemctl restart {stack.unit}").rc != 0
+        # systemd's own words, in the service's journal.
+        journal = host.check_output(f"journalctl --no-pager -u {stack.unit} --after-cursor '{cursor}'")
+        assert "Failed to load environment files: No such file or directory" in journal, journal
+        # nginx goes on serving what it serves itself.
+        assert stack.get("static/style.css").status == 200
+
+        result = run_site("--limit", name)
+        assert result.returncode == 0, result.stdout + result.stderr
+        env = host.file(env_file)
+        assert (env.content_string, env.user, env.group, env.mode) == (before, "root", stack.name, 0o640)
+        assert host.service(stack.unit).is_running and stack.get("").status == 200
+    finally:
+        if not host.file(env_file).exists:
+            host.run(f"mv /root/env.kept {env_file} && systemctl restart {stack.unit}.socket {stack.unit}")
+        host.run("rm -f /root/env.kept")

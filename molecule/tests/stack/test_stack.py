@@ -10,7 +10,13 @@ import uuid
 
 import pytest
 
-from conftest import EXAMPLE_STATIC, converge, main_pid, run_site, stack_of, under_load, worker_pids
+from conftest import (EXAMPLE_STATIC, EXPOSURE_REPORT, converge, exposure, main_pid, run_site, stack_of, under_load,
+                      worker_pids)
+
+# systemd-analyze security's exposure: "OK" up to 2.0 for the app server; nginx's master keeps some of root.
+APP_EXPOSURE_BOUND = 2.0
+NGINX_EXPOSURE_BOUND = 3.0
+CAP_NET_BIND_SERVICE, CAP_SYS_ADMIN = 10, 21
 
 
 def test_page_comes_from_the_app_through_nginx(stack):
@@ -186,9 +192,15 @@ def test_app_runs_as_its_user_not_root(host, stack):
     assert host.user(stack.name).shell == "/usr/sbin/nologin"
 
 
-def test_app_cannot_write_its_code(host, stack):
-    assert host.run(f"sudo -u {stack.name} test -w /srv/{stack.name}/current/code").rc != 0
-    assert host.run(f"sudo -u {stack.name} test -w /srv/{stack.name}/current/venv/bin").rc != 0
+def test_the_app_user_cannot_write_its_code_venvs_units_or_configuration(host, stack):
+    config_dir = f"/etc/{stack.name}"
+    config_files = host.check_output(f"find {config_dir} -type f").split()
+    assert f"{config_dir}/env" in config_files
+    for path in [f"/srv/{stack.name}/current/code", f"/srv/{stack.name}/current/venv/bin",
+                 f"/srv/{stack.name}/{stack.server}/bin", f"/etc/systemd/system/{stack.unit}",
+                 "/etc/systemd/system/nginx.service.d/wsgi-stack-sandbox.conf", config_dir, *config_files]:
+        assert host.file(path).exists, path
+        assert host.run(f"sudo -u {stack.name} test -w {path}").rc != 0, path
     assert host.run(f"sudo -u {stack.name} test -w /var/lib/{stack.name}").rc == 0
 
 
@@ -223,6 +235,29 @@ def test_the_service_writes_only_its_data_directory(host, stack):
     # tmpfs lists its mode only when it is not the default, 1777.
     mode = next((option for option in fs_options if option.startswith("mode=")), "mode=1777")
     assert "rw" in options and mode == "mode=1777", fs_options
+
+
+def proc_status(host, pid):
+    return {key: value.strip() for key, value in
+            (line.split(":", 1) for line in host.file(f"/proc/{pid}/status").content_string.splitlines())}
+
+
+def test_the_app_server_and_nginx_run_confined(host, stack):
+    """Scored by systemd-analyze (the README reports the figures) and seen in what the app server's master holds."""
+    name = host.ansible.get_variables()["inventory_hostname"]
+    scores = {unit: exposure(host, unit) for unit in (stack.unit, "nginx.service")}
+    EXPOSURE_REPORT.extend((unit, name, score) for unit, score in scores.items())
+    assert scores[stack.unit] <= APP_EXPOSURE_BOUND and scores["nginx.service"] <= NGINX_EXPOSURE_BOUND, scores
+    master = main_pid(host, stack.unit)
+    status = proc_status(host, master)
+    # No capability it could ever gain, no new privileges (setuid files), a system call filter.
+    assert (int(status["CapBnd"], 16), status["NoNewPrivs"], status["Seccomp"]) == (0, "1", "2"), status
+    # Its own /dev without the host's devices, and a /proc that shows its own processes only.
+    assert mount_of(host, master, "/dev")[0] != mount_of(host, 1, "/dev")[0]
+    assert {"hidepid=invisible", "subset=pid"} <= set(mount_of(host, master, "/proc")[2])
+    # nginx's master binds port 80 and starts its workers as www-data, and administers nothing.
+    nginx_capabilities = int(proc_status(host, main_pid(host, "nginx.service"))["CapBnd"], 16)
+    assert nginx_capabilities & 1 << CAP_NET_BIND_SERVICE and not nginx_capabilities & 1 << CAP_SYS_ADMIN
 
 
 def test_environment_file_is_private(host, stack):

@@ -388,8 +388,11 @@ def test_provided_certificate_is_installed_and_a_wrong_key_refused(selfsigned_ho
 
     # Another pair: nginx serves it, the previous pair is gone, and a second run changes nothing.
     new_serial = signed_by_the_host_ca(host, tmp_path, "new")
-    changed = run_site(*limit, "-e", provided("new-cert.pem", "new-key.pem"))
+    changed = run_site(*limit, "--diff", "-vvv", "-e", provided("new-cert.pem", "new-key.pem"))
     assert changed.returncode == 0, changed.stdout
+    # The key's lines never reach Ansible's output, not even in a diff at full verbosity.
+    key_lines = [line for line in (tmp_path / "new-key.pem").read_text().splitlines() if "PRIVATE KEY" not in line]
+    assert key_lines and not any(line in changed.stdout + changed.stderr for line in key_lines)
     assert int(served_serial(host, tmp_path), 16) == new_serial
     pairs = installed_pairs(host, name)
     assert len(pairs) == 3 and directory.split()[0] not in " ".join(pairs), pairs

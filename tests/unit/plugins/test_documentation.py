@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 PLUGINS = Path(__file__).resolve().parents[3] / "plugins"
-KINDS = {"modules": "module", "lookup": "lookup", "test": "test"}
+KINDS = {"modules": "module", "lookup": "lookup", "test": "test", "filter": "filter"}
 
 
 def names(kind):

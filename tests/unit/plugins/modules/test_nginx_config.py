@@ -150,3 +150,15 @@ def test_a_directory_replaced_by_a_file_leaves_no_copy_and_no_warning(etc, capsy
     assert result["changed"] and not result.get("warnings"), result
     assert (etc / "cache").read_text() == "now a file\n"
     assert [path for path in tree(etc) if ".wsgi-stack" in path] == []
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_the_diff_shows_each_file_s_content_before_and_after_and_nothing_unchanged(etc, capsys, check_mode):
+    site, new = str(etc / "sites-available/app.conf"), str(etc / "sites-available/new.conf")
+    paths = [{"path": site, "content": "good new\n"}, {"path": new, "content": "good\n"},
+             {"path": str(etc / "sites-available/old.conf"), "content": "good\n"}]
+    result = run(capsys, paths, needs(site, "good"), check_mode=check_mode)
+    assert result["diff"] == [
+        {"before_header": site, "after_header": site, "before": "good old\n", "after": "good new\n"},
+        {"before_header": new, "after_header": new, "before": "", "after": "good\n"},
+    ]
