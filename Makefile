@@ -1,5 +1,6 @@
 # make test               lint, unit tests, every Molecule scenario and a 2-second run of the benchmark, two at a time
 # make test SCENARIO=x    lint, unit tests and scenario x only (LANES=1: one after another, not two at once)
+# make sanity             ansible-test sanity, offline, with no ignore file (not yet part of make test)
 # make bench              the benchmark (bench/README.md); make bench BENCH_ARGS="--duration 30" passes options
 # make demo               the example app in one local container, at http://127.0.0.1:$(DEMO_PORT)/
 SHELL := /bin/bash
@@ -18,7 +19,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv collection lint unit suite bench bench-smoke test demo demo-stop clean
+.PHONY: help venv collection lint unit sanity suite bench bench-smoke test demo demo-stop clean
 
 help:
 	@sed -n 's/^# //p' Makefile | head -n 4
@@ -44,6 +45,10 @@ lint: venv collection
 
 unit: venv collection
 	pytest -q tests/unit
+
+# ansible-test sanity, with no ignore file; not yet in make test, until the findings it reports are fixed.
+sanity: venv collection
+	scripts/sanity.sh
 
 # Every scenario and the benchmark's short run, or scenario $(SCENARIO) only.
 suite: venv collection

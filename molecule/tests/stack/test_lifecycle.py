@@ -85,8 +85,8 @@ def test_a_failed_run_still_restarts_on_the_settings_it_wrote(host_restored):
     assert greeting in page.body.decode()
 
 
-def test_pruning_keeps_the_last_releases_and_removes_the_venvs_only_the_others_used(host_restored, changed_app,
-                                                                                     tmp_path):
+def test_pruning_keeps_the_last_releases_and_removes_the_venvs_only_the_others_used(
+        host_restored, changed_app, tmp_path):
     """With one release kept, the live and previous ones stay; an older one goes, with the venv no kept one uses."""
     host = host_restored
     stack = stack_of(host)

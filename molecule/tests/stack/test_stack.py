@@ -360,7 +360,6 @@ def test_a_run_starts_and_enables_what_was_stopped_and_disabled(host_restored):
     assert stack.get().status == 200
 
 
-
 def test_response_cache_serves_pages_while_the_app_is_down_and_keeps_visitors_apart(host_restored):
     host = host_restored
     stack = stack_of(host)
@@ -398,8 +397,8 @@ def test_a_static_directory_outside_the_app_is_served_only_when_asked_and_never_
     host.check_output(f"install -d -m 0755 {outside} && echo outside >{outside}/outside.txt && chmod 0644 {outside}/outside.txt")
     try:
         refused = run_site("--limit", name, "-e", json.dumps({"nginx_static_dir": outside}))
-        system = run_site("--limit", name, "-e", json.dumps({"nginx_static_outside_app": True,
-                                                              "nginx_static_dir": "/etc/nginx"}))
+        system = run_site("--limit", name, "-e",
+                          json.dumps({"nginx_static_outside_app": True, "nginx_static_dir": "/etc/nginx"}))
         for result, value in ((refused, outside), (system, "/etc/nginx")):
             assert result.returncode != 0, result.stdout
             assert "nginx_static_dir must be an absolute path in normal form" in result.stdout + result.stderr

@@ -27,11 +27,11 @@ def test_writable_executable_memory_is_denied_unless_the_app_needs_it(allow):
 
 def test_each_line_is_a_directive_or_a_comment():
     for line in systemd_sandbox(["/var/lib/hello"]):
-        assert line.startswith("# ") or ("=" in line and line.split("=")[0].isalpha()), line
+        assert line.startswith("# ") or ("=" in line and line.split("=", maxsplit=1)[0].isalpha()), line
 
 
 def test_no_directive_is_set_twice_but_the_system_call_filter():
-    keys = [line.split("=")[0] for line in directives(systemd_sandbox(["/var/lib/hello"]))]
+    keys = [line.split("=", maxsplit=1)[0] for line in directives(systemd_sandbox(["/var/lib/hello"]))]
     assert keys.count("SystemCallFilter") == 2
     assert len(set(keys)) == len(keys) - 1
 
