@@ -1,6 +1,5 @@
-# make test               lint, unit tests, every Molecule scenario and a 2-second run of the benchmark, two at a time
-# make test SCENARIO=x    lint, unit tests and scenario x only (LANES=1: one after another, not two at once)
-# make sanity             ansible-test sanity, offline, with no ignore file (not yet part of make test)
+# make test               lint, unit and sanity tests, every Molecule scenario and a 2-second benchmark, two at a time
+# make test SCENARIO=x    lint, unit and sanity tests and scenario x only (LANES=1: one after another, not two at once)
 # make bench              the benchmark (bench/README.md); make bench BENCH_ARGS="--duration 30" passes options
 # make demo               the example app in one local container, at http://127.0.0.1:$(DEMO_PORT)/
 SHELL := /bin/bash
@@ -46,7 +45,7 @@ lint: venv collection
 unit: venv collection
 	pytest -q tests/unit
 
-# ansible-test sanity, with no ignore file; not yet in make test, until the findings it reports are fixed.
+# ansible-test sanity, with no ignore file.
 sanity: venv collection
 	scripts/sanity.sh
 
@@ -60,7 +59,7 @@ bench: venv collection
 bench-smoke: venv collection
 	scripts/suite.sh bench-smoke
 
-test: lint unit suite
+test: lint unit sanity suite
 
 demo: venv collection
 	scripts/demo.sh $(DEMO_PORT)

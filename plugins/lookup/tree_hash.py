@@ -1,5 +1,6 @@
 # Copyright (c) wsgi.stack maintainers
-# MIT License (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ DOCUMENTATION = """
 name: tree_hash
 short_description: A short hash of a directory's files on the controller, names and contents
 version_added: 0.4.0
-author: wsgi.stack maintainers
+author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Hashes every regular file under a directory on the controller, hidden ones included, by its path relative to the
     directory and its content, into the first 12 hex digits of a SHA-256.

@@ -1,5 +1,6 @@
 # Copyright (c) wsgi.stack maintainers
-# MIT License (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ DOCUMENTATION = """
 name: unknown_settings
 short_description: The variables named like a wsgi.stack setting that no role of the collection takes
 version_added: 0.4.0
-author: wsgi.stack maintainers
+author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Compares variable names with the options of every role's argument specs in the collection and returns those no
     role takes, such as C(uwsgi_extra_options) for C(uwsgi_extra_settings), which a role would silently ignore.
@@ -78,4 +79,4 @@ class LookupModule(LookupBase):
         for name, closest in unknown:
             hint = f"; did you mean {closest}?" if closest else ""
             Display().warning(f"{name} is not a setting of any wsgi.stack role, which ignore it{hint}")
-        return [name for name, _ in unknown]
+        return [name for name, closest in unknown]

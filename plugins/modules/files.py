@@ -1,6 +1,7 @@
 #!/usr/bin/python
 # Copyright (c) wsgi.stack maintainers
-# MIT License (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ DOCUMENTATION = """
 module: files
 short_description: Directories, files, links and removals, in one round trip
 version_added: 0.3.0
-author: wsgi.stack maintainers
+author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Puts a list of paths into the state given for each, in order, in one call on the host instead of one call per
     path, so a run that changes nothing costs one round trip for the whole list.
@@ -17,6 +18,7 @@ description:
   - Owner, group and mode are set only where they differ, as M(ansible.builtin.file) sets them; a link is never
     followed unless an entry asks (O(paths[].follow)).
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - wsgi.stack.paths
 attributes:
   check_mode:
@@ -24,6 +26,8 @@ attributes:
   diff_mode:
     support: partial
     details: Lists the paths that change and, for a file, its content before and after.
+  platform:
+    platforms: posix
 notes:
   - Every entry is checked before any change, against the tree as the earlier entries leave it (a path an earlier
     V(absent) entry removes is free for a link). A path of another type than the one asked for (a directory where

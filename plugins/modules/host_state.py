@@ -1,6 +1,7 @@
 #!/usr/bin/python
 # Copyright (c) wsgi.stack maintainers
-# MIT License (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ DOCUMENTATION = """
 module: host_state
 short_description: What a role needs to know of a host, read in one round trip
 version_added: 0.3.0
-author: wsgi.stack maintainers
+author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Reads, in one call on the host, which Debian packages are installed, the state of systemd units, users and
     groups, what is at some paths, the content, hash or entries of some files and directories, the version of some
@@ -79,11 +80,15 @@ options:
       - A play that gathers no facts gets what the roles' defaults need from this one call.
     type: bool
     default: false
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
+  platform:
+    platforms: posix
 notes:
   - O(units) needs systemd running on the host; O(packages) needs dpkg.
 seealso:
@@ -309,7 +314,7 @@ def read_resolver(path="/etc/resolv.conf"):
         elif key in ("search", "sortlist"):
             dns[key] = values
         elif key == "options":
-            dns["options"] = {name: value or True for name, _, value in (option.partition(":") for option in values)}
+            dns["options"] = {name: value or True for name, colon, value in (option.partition(":") for option in values)}
     return dns
 
 

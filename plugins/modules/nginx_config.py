@@ -1,6 +1,7 @@
 #!/usr/bin/python
 # Copyright (c) wsgi.stack maintainers
-# MIT License (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ DOCUMENTATION = """
 module: nginx_config
 short_description: nginx's configuration files written as one transaction, kept only if nginx -t passes
 version_added: 0.4.0
-author: wsgi.stack maintainers
+author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Puts a list of paths into their states as M(wsgi.stack.files) does, in one round trip, then tests the whole
     configuration with O(test_command). When the test fails, every path is put back as it was before the call
@@ -19,6 +20,7 @@ description:
   - The test runs on every real run, whether a path changed or not, so a configuration another hand broke is
     reported before anything reloads nginx. The running nginx is never signalled; reload it in a handler.
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - wsgi.stack.paths
 options:
   test_command:
@@ -33,6 +35,8 @@ attributes:
   diff_mode:
     support: partial
     details: Lists the paths that change and, for a file, its content before and after.
+  platform:
+    platforms: posix
 notes:
   - Every entry is checked, and the test command looked up, before any change. A failure while applying (the
     filesystem's, or a mode the module cannot parse) puts back what was changed before it, as a failed test does.

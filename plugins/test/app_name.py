@@ -1,5 +1,6 @@
 # Copyright (c) wsgi.stack maintainers
-# MIT License (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ DOCUMENTATION = """
 name: app_name
 short_description: Whether a value can name an app in file, unit and directory names
 version_added: 0.3.0
-author: wsgi.stack maintainers
+author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - True for 1 to 32 lowercase letters, digits, C(_) or C(-), starting with a letter, such as C(hello) or C(shop-api).
   - The name goes into paths (C(/srv/NAME), C(/etc/NAME)), systemd unit names and nginx's configuration, so nothing

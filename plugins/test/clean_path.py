@@ -1,5 +1,6 @@
 # Copyright (c) wsgi.stack maintainers
-# MIT License (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ DOCUMENTATION = """
 name: clean_path
 short_description: Whether a value is an absolute path in its normal form, safe to write into a config file
 version_added: 0.3.0
-author: wsgi.stack maintainers
+author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - True for an absolute path of letters, digits, C(.), C(_), C(-) and C(/) that normalising leaves unchanged.
   - False for C(//), a trailing C(/), C(.) or C(..) parts, repeated slashes, relative paths, and any other character

@@ -1,5 +1,6 @@
 # Copyright (c) wsgi.stack maintainers
-# MIT License (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ DOCUMENTATION = """
 name: system_path
 short_description: Whether a path is a directory of the operating system, or above or inside one
 version_added: 0.3.0
-author: wsgi.stack maintainers
+author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - True for C(/), for a path inside a tree the system owns (C(/etc), C(/root), C(/boot), C(/dev), C(/proc),
     C(/sys), C(/run), C(/usr), C(/bin), C(/sbin), C(/lib*), C(/var/lib), C(/var/log), C(/var/cache), C(/var/spool),

@@ -1,5 +1,6 @@
 # Copyright (c) wsgi.stack maintainers
-# MIT License (see galaxy.yml)
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ DOCUMENTATION = """
 name: wildcard_bind
 short_description: Whether a value binds a port on every address of the machine
 version_added: 0.3.0
-author: wsgi.stack maintainers
+author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - True for C(:PORT), C(*:PORT), C(0.0.0.0:PORT) and C([::]:PORT) in any spelling of the unspecified address
     (C([::0]), C([0:0::0]), C([::ffff:0.0.0.0]), C([::ffff:0:0])).

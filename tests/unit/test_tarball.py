@@ -27,8 +27,8 @@ def test_the_tarball_holds_the_roles_playbooks_and_plugins(tarball):
     for role in roles:
         for part in ("tasks/main.yml", "defaults/main.yml", "meta/argument_specs.yml"):
             assert f"roles/{role}/{part}" in tarball
-    for path in ("playbooks/site.yml", "playbooks/rollback.yml", "meta/runtime.yml", "README.md", "LICENSE",
-                 "MANIFEST.json", "plugins/modules/nginx_config.py", "examples/inventory/group_vars/all.yml"):
+    for path in ("playbooks/site.yml", "playbooks/rollback.yml", "meta/runtime.yml", "README.md", "LICENSES/MIT.txt",
+                 "LICENSES/GPL-3.0-or-later.txt", "MANIFEST.json", "plugins/modules/nginx_config.py", "examples/inventory/group_vars/all.yml"):
         assert path in tarball, path
 
 

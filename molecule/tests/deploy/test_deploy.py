@@ -41,7 +41,7 @@ def notes_version(directory, version, breakage=None):
     module = directory / "notes" / "__init__.py"
     text = module.read_text().replace('VERSION = "1"', f'VERSION = "{version}"')
     if breakage:
-        before, after, _ = BROKEN[breakage]
+        before, after, quoted = BROKEN[breakage]
         assert before in text, breakage
         text = text.replace(before, after)
     module.write_text(text)
@@ -49,7 +49,7 @@ def notes_version(directory, version, breakage=None):
 
 
 def served_versions(stack, requests=20):
-    return {stack.get("version").json()["version"] for _ in range(requests)}
+    return {stack.get("version").json()["version"] for request in range(requests)}
 
 
 def live_release(host):
@@ -85,7 +85,7 @@ def deployment(tmp_path_factory):
                                         for name, host in hosts.items()}}
 
     for action in ("reload", "restart"):
-        _, loads = under_load(stacks, "version", lambda: [
+        result, loads = under_load(stacks, "version", lambda: [
             host.run(f"systemctl {action} {stacks[name].unit}") for name, host in hosts.items()
         ], f"systemctl {action}")
         steps[action] = {"loads": loads}

@@ -126,7 +126,7 @@ def refusals(output, variable):
 def bad_runs(first_app_host):
     """Run the site playbook once per bad setting of this scenario against the first host, a few runs at a time."""
     first_host = first_app_host.ansible.get_variables()["inventory_hostname"]
-    cases = [case for case, (kind, _, _) in enumerate(CASES) if scenario_of(kind) == scenario_app_server()]
+    cases = [case for case, (kind, variable, value) in enumerate(CASES) if scenario_of(kind) == scenario_app_server()]
     results = run_sites([["--limit", first_host, "-e", json.dumps({CASES[case][1]: CASES[case][2]})] for case in cases])
     return first_host, dict(zip(cases, results))
 

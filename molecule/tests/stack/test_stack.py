@@ -96,7 +96,7 @@ def test_app_requests_are_logged_and_static_files_are_not(host, stack):
     static_marker, app_marker = f"static-{uuid.uuid4().hex}", f"app-{uuid.uuid4().hex}"
     assert stack.get(f"static/style.css?{static_marker}").status == 200
     assert stack.get(f"healthz?{app_marker}").status == 200
-    for _ in range(50):
+    for attempt in range(50):
         log = host.check_output("cat /var/log/nginx/access.log")
         if app_marker in log:
             break
@@ -110,7 +110,7 @@ def test_nginx_keeps_idle_connections_to_an_app_server_that_keeps_them_alive(hos
     if stack.server != "gunicorn" or variables.get("gunicorn_worker_class", "gthread") == "sync" or stack.listen.startswith("unix:"):
         pytest.skip("a gunicorn with gthread workers on a TCP port is where the kept connections can be counted")
     port = stack.listen.rsplit(":", 1)[1]
-    for _ in range(20):
+    for attempt in range(20):
         assert stack.get("healthz").status == 200
     # Only nginx connects to the app's port; without keep-alive, none of its connections outlives its request.
     kept = host.check_output(f"ss -Htn state established '( dport = :{port} )'").splitlines()
@@ -340,7 +340,7 @@ def test_check_mode_reports_no_change(host, check_mode_recap):
 
 def test_a_run_checks_each_role_s_settings_once(host, stack, check_mode_recap):
     """The preflight play checks every setting; the layers after it find the same values checked and skip them."""
-    _, result = check_mode_recap
+    recap, result = check_mode_recap
     name = host.ansible.get_variables()["inventory_hostname"]
     included = re.findall(r"^included: \S+/roles/(\w+)/tasks/checks\.yml for (.+)$", result.stdout, re.MULTILINE)
     checked = collections.Counter(role for role, hosts in included if name in hosts.split(", "))

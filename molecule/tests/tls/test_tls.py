@@ -54,7 +54,7 @@ def trusted_root(host, tmp_path):
 
 
 def https_get(host, tmp_path, path="/", server_name=None, headers=None):
-    name, _, https_port = tls_settings(host)
+    name, http_port, https_port = tls_settings(host)
     context = ssl.create_default_context(cafile=str(trusted_root(host, tmp_path)))
     connection = socket.create_connection(("127.0.0.1", https_port), timeout=10)
     wrapped = context.wrap_socket(connection, server_hostname=server_name or name)
@@ -64,11 +64,11 @@ def https_get(host, tmp_path, path="/", server_name=None, headers=None):
     chunks = []
     while chunk := wrapped.recv(65536):
         chunks.append(chunk)
-    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    head, blank_line, body = b"".join(chunks).partition(b"\r\n\r\n")
     lines = head.decode().split("\r\n")
     headers = {}
     for line in lines[1:]:
-        key, _, value = line.partition(": ")
+        key, separator, value = line.partition(": ")
         headers[key.lower()] = value
     return int(lines[0].split()[1]), headers, body
 
@@ -85,7 +85,7 @@ def test_http_redirects_to_https(host):
 
 @pytest.mark.parametrize(("path", "status"), [("/", 200), ("/no-such-page", 404), ("/static/style.css", 200)])
 def test_https_answers_with_hsts_and_security_headers(host, tmp_path, path, status):
-    got_status, headers, _ = https_get(host, tmp_path, path)
+    got_status, headers, body = https_get(host, tmp_path, path)
     assert got_status == status
     assert headers["strict-transport-security"] == "max-age=63072000"
     for name, value in SECURITY_HEADERS.items():
@@ -95,20 +95,20 @@ def test_https_answers_with_hsts_and_security_headers(host, tmp_path, path, stat
 
 
 def test_app_sees_https(host, tmp_path):
-    name, _, https_port = tls_settings(host)
-    _, _, body = https_get(host, tmp_path, "/whoami")
+    name, http_port, https_port = tls_settings(host)
+    status, headers, body = https_get(host, tmp_path, "/whoami")
     seen = json.loads(body)
     assert seen["scheme"] == "https"
     assert seen["url"] == f"https://{name}:{https_port}/whoami"
 
 
 def test_a_client_forwarded_header_neither_reaches_nor_fools_the_app(host, tmp_path):
-    name, _, https_port = tls_settings(host)
+    name, http_port, https_port = tls_settings(host)
     forged = {"Forwarded": "for=6.6.6.6;proto=http;host=evil.test"}
-    _, _, body = https_get(host, tmp_path, "/whoami", headers=forged)
+    status, headers, body = https_get(host, tmp_path, "/whoami", headers=forged)
     seen = json.loads(body)
     assert (seen["remote_addr"], seen["scheme"], seen["host"]) == ("127.0.0.1", "https", f"{name}:{https_port}")
-    _, _, body = https_get(host, tmp_path, "/whoami/forwarded", headers=forged)
+    status, headers, body = https_get(host, tmp_path, "/whoami/forwarded", headers=forged)
     reached = json.loads(body)
     assert reached["Forwarded"] is None, reached
     assert reached["X-Forwarded-For"] == "127.0.0.1", reached
@@ -128,13 +128,13 @@ def static_probe(host):
 
 
 def test_app_responses_are_not_compressed_over_https(host, tmp_path, static_probe):
-    _, _, page = https_get(host, tmp_path, "/")
+    status, headers, page = https_get(host, tmp_path, "/")
     assert len(page) >= 256, "too short for gzip to apply at all: the check below would prove nothing"
-    status, headers, _ = https_get(host, tmp_path, "/", headers={"Accept-Encoding": "gzip"})
+    status, headers, body = https_get(host, tmp_path, "/", headers={"Accept-Encoding": "gzip"})
     assert status == 200 and headers.get("x-served-by") == "flask"
     assert "content-encoding" not in headers
     # Static files hold no secrets: nginx still compresses them.
-    status, headers, _ = https_get(host, tmp_path, static_probe, headers={"Accept-Encoding": "gzip"})
+    status, headers, body = https_get(host, tmp_path, static_probe, headers={"Accept-Encoding": "gzip"})
     assert status == 200
     assert headers.get("content-encoding") == "gzip"
 
@@ -162,7 +162,7 @@ def http_exchange(port, host_header):
 
 def https_exchange(host, tmp_path, server_name, host_header):
     """One request with the SNI and the Host header chosen apart; the handshake checks the certificate for the SNI."""
-    _, _, https_port = tls_settings(host)
+    name, http_port, https_port = tls_settings(host)
     context = ssl.create_default_context(cafile=str(trusted_root(host, tmp_path)))
     with socket.create_connection(("127.0.0.1", https_port), timeout=10) as connection:
         with context.wrap_socket(connection, server_hostname=server_name) as wrapped:
@@ -177,19 +177,19 @@ def test_an_unknown_sni_gets_no_handshake(host, tmp_path):
 
 
 def test_a_served_sni_with_an_unknown_host_gets_no_response(host, tmp_path):
-    name, _, _ = tls_settings(host)
-    answer, _ = https_exchange(host, tmp_path, name, "unknown.test")
+    name, http_port, https_port = tls_settings(host)
+    answer, closed_by = https_exchange(host, tmp_path, name, "unknown.test")
     assert answer == b"", answer[:200]
     # The same connection with the served name as Host is answered: the test above can fail.
-    answer, _ = https_exchange(host, tmp_path, name, name)
+    answer, closed_by = https_exchange(host, tmp_path, name, name)
     assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
 
 
 def test_an_unknown_host_over_http_gets_no_response(host):
-    name, http_port, _ = tls_settings(host)
+    name, http_port, https_port = tls_settings(host)
     answer, how = http_exchange(http_port, "unknown.test")
     assert (answer, how) == (b"", "closed")
-    answer, _ = http_exchange(http_port, name)
+    answer, closed_by = http_exchange(http_port, name)
     assert answer.startswith(b"HTTP/1.1 301 "), answer[:200]
 
 
@@ -203,7 +203,7 @@ def test_the_nginx_tags_run_alone_on_a_tls_host_and_change_nothing(host, check_m
 
 
 def test_sslyze_finds_the_mozilla_intermediate_profile(host, tmp_path):
-    name, _, https_port = tls_settings(host)
+    name, http_port, https_port = tls_settings(host)
     report = tmp_path / "sslyze.json"
     scan = subprocess.run(
         [sys.executable, "-m", "sslyze", "--mozilla_config=intermediate", "--http_headers",
@@ -231,7 +231,7 @@ def test_private_keys_are_private(host):
 
 def served_certificate(host):
     """The leaf certificate nginx serves for the site's name, as a client receives it."""
-    name, _, https_port = tls_settings(host)
+    name, http_port, https_port = tls_settings(host)
     # Read, not trusted: the tests around it check the chain.
     context = ssl.create_default_context()
     context.check_hostname = False
@@ -262,7 +262,7 @@ def test_a_certificate_without_an_ocsp_responder_is_not_stapled(host):
     assert "ssl_certificate " in rendered, "not the TLS configuration: the check below would prove nothing"
     assert "ssl_stapling" not in rendered and "ssl_trusted_certificate" not in rendered
     assert stapling_log_lines(host) == []
-    name, _, https_port = tls_settings(host)
+    name, http_port, https_port = tls_settings(host)
     handshake = host.run(f"openssl s_client -connect 127.0.0.1:{https_port} -servername {name} -status </dev/null")
     assert "OCSP response: no response sent" in handshake.stdout, handshake.stdout
 
@@ -276,7 +276,7 @@ def acme_host(host):
 
 
 def served_serial(host, tmp_path):
-    name, _, https_port = tls_settings(host)
+    name, http_port, https_port = tls_settings(host)
     context = ssl.create_default_context(cafile=str(trusted_root(host, tmp_path)))
     with socket.create_connection(("127.0.0.1", https_port), timeout=10) as connection:
         with context.wrap_socket(connection, server_hostname=name) as wrapped:
@@ -291,7 +291,7 @@ def test_forced_renewal_serves_a_new_certificate_without_a_failed_request(acme_h
     def keep_asking():
         while not done.is_set():
             try:
-                status, _, _ = https_get(host, tmp_path, "/healthz")
+                status, headers, body = https_get(host, tmp_path, "/healthz")
                 (answered if status == 200 else failures).append(status)
             except OSError as error:
                 failures.append(repr(error))
@@ -321,7 +321,7 @@ def signed_by_the_host_ca(host, tmp_path, prefix):
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    name, _, _ = tls_settings(host)
+    name, http_port, https_port = tls_settings(host)
     ca = x509.load_pem_x509_certificate(host.file(CA_PATH).content)
     ca_key = serialization.load_pem_private_key(host.file("/etc/nginx/tls/wsgi-stack-ca/ca.key").content, None)
     key = ec.generate_private_key(ec.SECP256R1())
@@ -432,7 +432,7 @@ def test_an_unconstrained_ca_is_issued_anew_and_its_fingerprint_printed(host, tm
     """A CA an older release made (ten years, no name constraints) is replaced; the run prints what clients fetch."""
     skip_unless_selfsigned(host)
     variables = host.ansible.get_variables()
-    name, http_port, _ = tls_settings(host)
+    name, http_port, https_port = tls_settings(host)
     host.check_output(
         f"openssl req -x509 -new -key /etc/nginx/tls/wsgi-stack-ca/ca.key -days 3650 -out {CA_PATH}"
         f" -subj '/CN=wsgi.stack CA {variables['inventory_hostname']}'"
@@ -469,10 +469,10 @@ OCSP_DIR = "/etc/wsgi-stack-ocsp-test"
 
 def stapled_status(host, attempts=20):
     """The OCSP answer nginx staples to a handshake; nginx fetches it on a first handshake, per worker: retried."""
-    name, _, https_port = tls_settings(host)
+    name, http_port, https_port = tls_settings(host)
     command = (f"openssl s_client -connect 127.0.0.1:{https_port} -servername {name} -status"
                f" -CAfile {OCSP_DIR}/ca.crt -verify_return_error </dev/null")
-    for _ in range(attempts):
+    for attempt in range(attempts):
         handshake = host.run(command)
         if "Cert Status:" in handshake.stdout:
             break
@@ -521,6 +521,6 @@ def test_a_provided_certificate_with_an_ocsp_responder_is_stapled(ocsp_host):
     switched_off = run_site(*limit, "-e", json.dumps({**with_responder, "nginx_tls_ocsp_stapling": False}))
     assert switched_off.returncode == 0, switched_off.stdout
     assert "ssl_stapling" not in host.check_output("nginx -T 2>/dev/null")
-    name, _, https_port = tls_settings(host)
+    name, http_port, https_port = tls_settings(host)
     handshake = host.run(f"openssl s_client -connect 127.0.0.1:{https_port} -servername {name} -status </dev/null")
     assert "OCSP response: no response sent" in handshake.stdout, handshake.stdout

@@ -36,7 +36,7 @@ def test_harakiri_cuts_a_slow_request_and_replaces_its_worker(host):
     cut = stack.get(f"slow?seconds={limit + 4}")
     assert cut.status == 502
     # The other workers go on serving: one request cut short does not mark the app server down in nginx.
-    after_cut = [stack.get("healthz").status for _ in range(20)]
+    after_cut = [stack.get("healthz").status for request in range(20)]
     assert after_cut == [200] * 20, after_cut
 
     deadline = time.monotonic() + 20
@@ -91,7 +91,7 @@ def test_switching_app_servers_fails_no_request_and_leaves_nothing_behind(host_r
     host.check_output(f"install -d {bystander} && touch {bystander}/uwsgi.ini")
 
     errors_before = nginx_error_lines(host)
-    _, counts = under_load({stack.name: stack}, "healthz", lambda: converge(
+    result, counts = under_load({stack.name: stack}, "healthz", lambda: converge(
         host, flask_app_server="gunicorn", uwsgi_venv_dir=bystander, uwsgi_config_dir=bystander), "to gunicorn",
         fresh_connections=True)
     assert_no_failed_request(host, counts[stack.name], errors_before)
@@ -102,8 +102,8 @@ def test_switching_app_servers_fails_no_request_and_leaves_nothing_behind(host_r
     assert_socket_serves(host, stack, f"/run/{stack.name}/gunicorn.sock")
 
     errors_before = nginx_error_lines(host)
-    _, counts = under_load({stack.name: stack}, "healthz", lambda: converge(host), "back to uwsgi",
-                           fresh_connections=True)
+    result, counts = under_load({stack.name: stack}, "healthz", lambda: converge(host), "back to uwsgi",
+                                fresh_connections=True)
     assert_no_failed_request(host, counts[stack.name], errors_before)
     assert leftovers(host, stack.name, "gunicorn") == []
     assert host.service(stack.unit).is_running
