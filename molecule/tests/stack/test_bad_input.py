@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import ANSIBLE_ENV, recap_of, run_sites, scenario_app_server
+from conftest import ANSIBLE_ENV, recap_of, run_sites, scenario_app_server, stack_of, under_load
 
 COMMON_BAD_SETTINGS = [
     ("flask_app_name", "Hello World"),
@@ -124,16 +124,26 @@ def refusals(output, variable):
 
 @pytest.fixture(scope="module")
 def bad_runs(first_app_host):
-    """Run the site playbook once per bad setting of this scenario against the first host, a few runs at a time."""
+    """Run the site playbook once per bad setting of this scenario against the first host, a few runs at a time,
+    while the host's site serves a bounded load; the load's counts come last."""
     first_host = first_app_host.ansible.get_variables()["inventory_hostname"]
     cases = [case for case, (kind, variable, value) in enumerate(CASES) if scenario_of(kind) == scenario_app_server()]
-    results = run_sites([["--limit", first_host, "-e", json.dumps({CASES[case][1]: CASES[case][2]})] for case in cases])
-    return first_host, dict(zip(cases, results))
+    runs = [["--limit", first_host, "-e", json.dumps({CASES[case][1]: CASES[case][2]})] for case in cases]
+    stack = stack_of(first_app_host)
+    results, counts = under_load({stack.name: stack}, "healthz", lambda: run_sites(runs), "bad values")
+    return first_host, dict(zip(cases, results)), counts[stack.name]
+
+
+def test_the_site_serves_every_request_while_bad_values_are_refused(bad_runs):
+    first_host, runs, counts = bad_runs
+    assert len(runs) >= 30 and counts["requests"] > 100, counts
+    assert counts["statuses"] == {"200": counts["requests"]}, counts
+    assert not any(counts["errors"].values()), counts
 
 
 @pytest.mark.parametrize("case", range(len(CASES)), ids=[f"{k}:{v}={json.dumps(x)}" for k, v, x in CASES])
 def test_bad_setting_is_refused_before_any_change(bad_runs, case):
-    first_host, runs = bad_runs
+    first_host, runs, counts = bad_runs
     kind, variable, value = CASES[case]
     if case not in runs:
         pytest.skip(f"the {scenario_of(kind)} scenarios check this one")
