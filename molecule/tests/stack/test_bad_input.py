@@ -44,6 +44,7 @@ COMMON_BAD_SETTINGS = [
     ("nginx_http_port", "eighty"),
     ("nginx_app_location", "/shop"),
     ("nginx_client_max_body_size", "10m; autoindex on"),
+    ("nginx_client_max_body_size", "10mb"),
     ("nginx_upstream_servers", ["unix:/tmp/evil.sock; }"]),
     ("nginx_upstream_protocol", "fastcgi"),
     ("nginx_upstream_keepalive_timeout", 90),
@@ -65,6 +66,9 @@ APP_SERVER_BAD_SETTINGS = {
         ("gunicorn_user", "hello\nUser=root"),
         ("gunicorn_venv_dir", "/usr/lib/x86_64"),
         ("gunicorn_socket_mode", "777\nUser=root"),
+        # An unquoted 0660 in YAML.
+        ("gunicorn_socket_mode", 432),
+        ("gunicorn_python", "--version"),
     ],
     "uwsgi": [
         ("uwsgi_processes", 0),
@@ -83,6 +87,7 @@ APP_SERVER_BAD_SETTINGS = {
         ("uwsgi_user", "hello\nUser=root"),
         ("uwsgi_venv_dir", "/usr/lib/x86_64"),
         ("uwsgi_socket_mode", "6600"),
+        ("uwsgi_version", "2.0.28; touch /tmp/x"),
         ("uwsgi_extra_settings", {"legion": "hello 127.0.0.1:4242 98 bf-cbc:secret"}),
         ("uwsgi_extra_settings", {"ini": "/tmp/more.ini"}),
         ("uwsgi_extra_settings", {"master-fifo": "/tmp/fifo"}),
