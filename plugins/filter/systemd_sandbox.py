@@ -69,7 +69,7 @@ CONFINEMENT = [
     "ProtectControlGroups=true",
     "ProtectClock=true",
     "ProtectHostname=true",
-    "# The app sees its own processes only, and of /proc only the processes.",
+    "# Other users' processes are hidden, and of /proc only the processes are left (no meminfo, loadavg or stat).",
     "ProtectProc=invisible",
     "ProcSubset=pid",
     "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
@@ -94,10 +94,15 @@ def systemd_sandbox(writable_paths, memory_deny_write_execute=True):
     if not isinstance(writable_paths, (list, tuple)) or not writable_paths:
         raise AnsibleFilterError("systemd_sandbox takes a non-empty list of directories")
     for path in writable_paths:
-        if not isinstance(path, str) or not path.startswith("/") or any(c.isspace() for c in path):
-            raise AnsibleFilterError(f"systemd_sandbox: {path!r} is not an absolute path without spaces")
+        # systemd expands % specifiers in paths.
+        if not isinstance(path, str) or not path.startswith("/") or any(c.isspace() or c == "%" for c in path):
+            raise AnsibleFilterError(f"systemd_sandbox: {path!r} is not an absolute path without spaces or '%'")
+    try:
+        deny_write_execute = boolean(memory_deny_write_execute, strict=True)
+    except TypeError as error:
+        raise AnsibleFilterError(f"systemd_sandbox: memory_deny_write_execute {error}") from error
     lines = list(CONFINEMENT)
-    if boolean(memory_deny_write_execute, strict=True):
+    if deny_write_execute:
         lines.append("MemoryDenyWriteExecute=true")
     lines.append("ReadWritePaths=" + " ".join(writable_paths))
     return lines

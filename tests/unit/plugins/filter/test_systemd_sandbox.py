@@ -37,12 +37,12 @@ def test_no_directive_is_set_twice_but_the_system_call_filter():
 
 
 @pytest.mark.parametrize("paths", [[], "/var/lib/hello", ["var/lib/hello"], ["/var/lib/hello x"],
-                                   ["/var/lib/hello\nUser=root"], [None]])
+                                   ["/var/lib/hello\nUser=root"], ["/var/lib/%h"], [None]])
 def test_anything_but_a_list_of_absolute_paths_is_refused(paths):
     with pytest.raises(AnsibleFilterError):
         systemd_sandbox(paths)
 
 
 def test_a_switch_that_is_not_a_boolean_is_refused():
-    with pytest.raises(TypeError):
+    with pytest.raises(AnsibleFilterError):
         systemd_sandbox(["/var/lib/hello"], "maybe")
