@@ -269,6 +269,18 @@ def test_nginx_configuration_is_valid(host):
     assert host.run("nginx -t").rc == 0
 
 
+def test_a_sandbox_restart_a_stopped_run_left_undone_happens_at_the_next_run(first_app_host):
+    """The mark is written with nginx's drop-in and removed after the restart it asks for."""
+    host = first_app_host
+    mark = "/var/lib/wsgi-stack/nginx-sandbox-restart-due"
+    host.run_expect([0], f"touch {mark}")
+    before = main_pid(host, "nginx.service")
+    result = run_site("--limit", host.ansible.get_variables()["inventory_hostname"], "--tags", "nginx_service")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert main_pid(host, "nginx.service") not in (0, before) and not host.file(mark).exists
+    assert stack_of(host).get().status == 200
+
+
 def test_a_configuration_nginx_refuses_is_put_back_whole_while_the_site_serves(host_restored, tmp_path):
     host = host_restored
     stack = stack_of(host)
