@@ -36,13 +36,14 @@ _value:
 
 import re
 
+from ansible_collections.wsgi.stack.plugins.plugin_utils.values import as_written
+
 DURATION = re.compile(r"[0-9]+(ms|s|m|h|d|w|M|y)?\Z")
 
 
 def nginx_duration(value):
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, (int, str)) and DURATION.match(str(value)) is not None
+    text = as_written(value)
+    return text is not None and DURATION.match(text) is not None
 
 
 class TestModule:

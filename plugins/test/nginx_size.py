@@ -40,12 +40,13 @@ _value:
 
 import re
 
+from ansible_collections.wsgi.stack.plugins.plugin_utils.values import as_written
+
 
 def nginx_size(value, units="kmg"):
-    if isinstance(value, bool):
-        return False
+    text = as_written(value)
     pattern = "[0-9]+[" + re.escape(units.lower() + units.upper()) + "]?\\Z"
-    return isinstance(value, (int, str)) and re.match(pattern, str(value)) is not None
+    return text is not None and re.match(pattern, text) is not None
 
 
 class TestModule:

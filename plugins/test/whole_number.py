@@ -45,17 +45,16 @@ _value:
 
 import re
 
+from ansible_collections.wsgi.stack.plugins.plugin_utils.values import as_written
+
 DIGITS = re.compile(r"[0-9]+\Z")
 
 
 def whole_number(value, minimum=0, maximum=None):
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
+    text = as_written(value)
+    if text is None or DIGITS.match(text) is None:
         return False
-    if isinstance(value, str):
-        if DIGITS.match(value) is None:
-            return False
-        value = int(value)
-    return value >= minimum and (maximum is None or value <= maximum)
+    return int(text) >= minimum and (maximum is None or int(text) <= maximum)
 
 
 class TestModule:
