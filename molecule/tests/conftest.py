@@ -44,6 +44,8 @@ class Stack:
     server_name: str
     location: str
     greeting: str
+    # The loopback address the tests reach this host's nginx at: each host of a multi-host scenario has its own.
+    address: str = "127.0.0.1"
 
     @property
     def unit(self):
@@ -51,14 +53,14 @@ class Stack:
         return f"{self.server}-{self.name}.service"
 
     def url(self, path=""):
-        return f"http://127.0.0.1:{self.port}{self.location}{path}"
+        return f"http://{self.address}:{self.port}{self.location}{path}"
 
-    def get(self, path="", headers=None, data=None):
+    def get(self, path="", headers=None, data=None, timeout=10):
         request = urllib.request.Request(
             self.url(path), headers={"Host": self.server_name, **(headers or {})}, data=data
         )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 return Response(response.status, dict(response.headers), response.read())
         except urllib.error.HTTPError as error:
             return Response(error.code, dict(error.headers), error.read())
@@ -82,6 +84,7 @@ def stack_of(host):
         server_name=variables["nginx_server_names"][0],
         location=variables.get("nginx_app_location", "/"),
         greeting=variables.get("flask_app_env", {}).get("HELLO_GREETING", "Hello"),
+        address=variables.get("test_address", "127.0.0.1"),
     )
 
 
@@ -292,6 +295,8 @@ def under_load(stacks, path, action, step, settle=2.0, fresh_connections=False):
 # How long each fault took to heal, per host: (fault, host, seconds).
 FAULT_REPORT = []
 EXPOSURE_REPORT = []
+# How long whole playbook runs took: (run, seconds).
+RUN_REPORT = []
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -305,6 +310,10 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("faults, per host: seconds until the site served again")
         for fault, name, seconds in FAULT_REPORT:
             terminalreporter.write_line(f"{fault:<40} {name:<28} {seconds:>6.1f} s")
+    if RUN_REPORT:
+        terminalreporter.section("playbook runs: seconds")
+        for run, seconds in RUN_REPORT:
+            terminalreporter.write_line(f"{run:<60} {seconds:>6.1f} s")
     if not LOAD_REPORT:
         return
     terminalreporter.section("requests under load, per step and host")
@@ -312,4 +321,5 @@ def pytest_terminal_summary(terminalreporter):
         failed = count["requests"] - count["statuses"].get("200", 0) + sum(count["errors"].values())
         terminalreporter.write_line(
             f"{step:<16} {name:<28} requests {count['requests']:>6}  failed {failed:>3}  "
-            f"p99 {count['p99_ms']:>7.1f} ms  {count['duration_s']:>5.1f} s  versions {count['versions']}")
+            f"p99 {count['p99_ms']:>7.1f} ms  {count['duration_s']:>5.1f} s  versions {count['versions']}"
+            + (f"  hosts {count['hosts']}" if count["hosts"] else ""))

@@ -1,8 +1,13 @@
 """A small Flask app used to show and test the stack: a page, a health check and an echo of the request."""
 import os
+import socket
+import sys
 import time
 
 from flask import Flask, jsonify, render_template, request, url_for
+
+# The release's version, which a deploy of new code changes.
+VERSION = "1"
 
 
 def create_app():
@@ -12,6 +17,8 @@ def create_app():
     def mark_app_response(response):
         # Lets tests tell a response of the app from one nginx served on its own.
         response.headers["X-Served-By"] = "flask"
+        # Which host answered, behind a balancer.
+        response.headers["X-App-Host"] = socket.gethostname()
         return response
 
     @app.route("/")
@@ -22,10 +29,16 @@ def create_app():
     def healthz():
         return jsonify(status="ok")
 
-    @app.route("/slow")
+    @app.route("/version")
+    def version():
+        return jsonify(version=VERSION, host=socket.gethostname())
+
+    @app.route("/slow", methods=["GET", "POST"])
     def slow():
-        # A deliberately slow answer, to show the app server's request time limit.
+        # A deliberately slow answer, to show the app server's request time limit and which requests a balancer
+        # sends again: each one is logged as it starts, with the id it was given.
         seconds = min(float(request.args.get("seconds", "1")), 120.0)
+        print(f"slow {request.method} {request.args.get('id', '-')} started", file=sys.stderr, flush=True)
         time.sleep(seconds)
         return jsonify(slept=seconds)
 

@@ -47,6 +47,8 @@ COMMON_BAD_SETTINGS = [
     ("nginx_client_max_body_size", "10mb"),
     ("nginx_upstream_servers", ["unix:/tmp/evil.sock; }"]),
     ("nginx_upstream_protocol", "fastcgi"),
+    ("nginx_upstream_balance", "random"),
+    ("nginx_upstream_max_fails", -1),
     ("nginx_upstream_keepalive_timeout", 90),
     ("nginx_tls_source", "letsencrypt"),
     ("nginx_tls_source", "acme"),

@@ -1,0 +1,253 @@
+"""A balancer in front of two app hosts (examples/cluster), each on its own loopback address, as users see it.
+
+Requests go through the balancer's nginx at 127.0.0.10; the example app names the host that answered in X-App-Host.
+The session fixture `rollout` deploys version 2 across the app hosts under a bounded load, then a broken version 3,
+then rolls back to version 1; the other tests stop, start and kill one app host's app server under requests.
+"""
+import json
+import re
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+
+import pytest
+
+from conftest import (ANSIBLE_ENV, REPO, RUN_REPORT, app_host_names, inventory_host, molecule_inventory, recap_of,
+                      run_site, stack_of, under_load)
+
+APP = REPO / "examples" / "app"
+UNIT = "gunicorn-hello"
+# nginx_upstream_fail_timeout's default: how long a host that failed stays out before nginx asks it again.
+FAIL_TIMEOUT = 10
+
+
+def web_host_name():
+    listing = json.loads(subprocess.check_output(["ansible-inventory", "-i", str(molecule_inventory()), "--list"]))
+    return listing["web"]["hosts"][0]
+
+
+@pytest.fixture(scope="module")
+def balancer():
+    return stack_of(inventory_host(web_host_name()))
+
+
+@pytest.fixture(scope="module")
+def apps():
+    return {name: inventory_host(name) for name in app_host_names()}
+
+
+def hello_version(directory, version, breakage=""):
+    """A copy of examples/app that reports `version`, with `breakage` appended to its module."""
+    shutil.copytree(APP, directory, ignore=shutil.ignore_patterns("__pycache__"))
+    module = directory / "hello" / "__init__.py"
+    text = module.read_text()
+    assert 'VERSION = "1"' in text
+    module.write_text(text.replace('VERSION = "1"', f'VERSION = "{version}"') + breakage)
+    return directory
+
+
+def answering_hosts(balancer, requests=40):
+    """How many of `requests` GETs each app host answered."""
+    counts = {}
+    for request in range(requests):
+        response = balancer.get("version")
+        assert response.status == 200, response
+        counts[response.headers["X-App-Host"]] = counts.get(response.headers["X-App-Host"], 0) + 1
+    return counts
+
+
+def releases(host):
+    return set(host.check_output("ls /srv/hello/releases").split())
+
+
+def live_version(balancer, apps):
+    return {response.headers["X-App-Host"]: response.json()["version"]
+            for response in (balancer.get("version") for request in range(4 * len(apps)))}
+
+
+def timed_site(step, *args):
+    started = time.monotonic()
+    result = run_site(*args)
+    RUN_REPORT.append((step, time.monotonic() - started))
+    return result
+
+
+def assert_no_failed_request(counts):
+    assert counts["requests"] > 100, counts
+    assert counts["statuses"] == {"200": counts["requests"]}, counts
+    assert counts["errors"] == {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}, counts
+
+
+@pytest.fixture(scope="module")
+def rollout(balancer, apps, tmp_path_factory):
+    """Version 2 rolled out, a broken version 3 refused, a rollback to version 1: each step under load."""
+    tmp = tmp_path_factory.mktemp("hello")
+    steps = {"v1": {"releases": {name: releases(host) for name, host in apps.items()}}}
+    # Each request on a connection of its own: a reload of nginx closes idle keep-alive connections, which browsers
+    # retry on their own but the load tool counts as errors.
+    loads = {balancer.name: balancer}
+
+    run, counts = under_load(loads, "version", lambda: timed_site(
+        "cluster: deploy v2, one app host at a time", "--diff", "-e",
+        json.dumps({"flask_app_source_path": str(hello_version(tmp / "v2", 2))})), "cluster v2", fresh_connections=True)
+    steps["v2"] = {"run": run, "load": counts[balancer.name], "live": live_version(balancer, apps),
+                   "releases": {name: releases(host) for name, host in apps.items()}}
+
+    broken = "\nimport hello_missing_module  # noqa: E402,F401\n"
+    run, counts = under_load(loads, "version", lambda: run_site(
+        "-e", json.dumps({"flask_app_source_path": str(hello_version(tmp / "v3", 3, broken))})), "cluster v3 broken",
+        fresh_connections=True)
+    steps["v3"] = {"run": run, "load": counts[balancer.name], "live": live_version(balancer, apps),
+                   "releases": {name: releases(host) for name, host in apps.items()}}
+
+    rollback = ["ansible-playbook", "-i", str(molecule_inventory()), str(REPO / "playbooks" / "rollback.yml")]
+    run, counts = under_load(loads, "version", lambda: subprocess.run(
+        rollback, capture_output=True, text=True, check=False, env=ANSIBLE_ENV), "cluster rollback",
+        fresh_connections=True)
+    steps["rollback"] = {"run": run, "load": counts[balancer.name], "live": live_version(balancer, apps)}
+    return steps
+
+
+def test_an_app_host_on_a_unix_socket_is_refused_before_any_change(apps):
+    result = run_site("-e", json.dumps({"flask_app_listen": "unix:/run/hello/app.sock"}))
+    assert result.returncode != 0
+    # The message as the check writes it, quotes and escapes aside, with each host's bad value.
+    message = re.sub(r"[\\'\"]", "", result.stdout + result.stderr)
+    assert "nginx_upstream_group: each host nginx balances over must set flask_app_listen to ADDRESS:PORT" in message
+    assert all(f"{name}: unix:/run/hello/app.sock" in message for name in apps), message
+    for name in [web_host_name(), *apps]:
+        assert recap_of(result.stdout, name)["changed"] == 0
+
+
+def test_requests_are_spread_over_both_app_hosts(balancer, apps):
+    counts = answering_hosts(balancer)
+    assert set(counts) == set(apps), counts
+    assert min(counts.values()) >= 10, counts
+
+
+def test_the_balancer_keeps_connections_to_the_app_hosts_alive_over_http_1_1(balancer):
+    config = inventory_host(web_host_name()).check_output("nginx -T 2>/dev/null")
+    for address in ("127.0.0.11:8010", "127.0.0.12:8010"):
+        assert f"server {address} weight=1 max_fails=1 fail_timeout=10s;" in config
+    assert "keepalive 16;" in config
+    assert "proxy_http_version 1.1;" in config
+    assert 'proxy_set_header Connection "";' in config
+    # A POST or PATCH once sent is never sent to another host.
+    assert "non_idempotent" not in config
+
+
+def test_static_files_come_from_the_app_through_the_balancer(balancer):
+    page = balancer.get("static/style.css")
+    assert page.status == 200
+    assert page.body == (APP / "hello" / "static" / "style.css").read_bytes()
+    assert page.headers.get("X-Served-By") == "flask"
+
+
+def test_each_app_server_listens_on_its_own_address_only(apps):
+    for name, host in apps.items():
+        address = host.ansible.get_variables()["flask_app_listen"]
+        assert host.check_output(f"systemctl show -P Listen {UNIT}.socket") == f"{address} (Stream)"
+    # Containers share the machine's network: one listing shows both app servers' sockets.
+    listening = next(iter(apps.values())).check_output("ss -Htln 'sport = :8010'")
+    assert sorted(line.split()[3] for line in listening.splitlines()) == ["127.0.0.11:8010", "127.0.0.12:8010"]
+
+
+def test_a_rolling_deploy_of_version_2_fails_no_request(rollout, apps):
+    step = rollout["v2"]
+    assert step["run"].returncode == 0, step["run"].stdout + step["run"].stderr
+    assert_no_failed_request(step["load"])
+    assert set(step["load"]["versions"]) == {"1", "2"}, step["load"]
+    assert step["live"] == {name: "2" for name in apps}
+
+
+def test_the_app_hosts_deploy_one_at_a_time_each_out_of_the_balancer_meanwhile(rollout, apps):
+    output = rollout["v2"]["run"].stdout
+    # One batch, and one play header, per app host.
+    assert output.count("PLAY [App layer]") == len(apps), output
+    batches = output.split("PLAY [App layer]")[1:]
+    for name, batch in zip(sorted(apps), batches):
+        address = apps[name].ansible.get_variables()["flask_app_listen"]
+        out = batch.index(f"+    server {address} weight=1 max_fails=1 fail_timeout=10s down;")
+        switched = batch.index("Gunicorn | reload gracefully")
+        back = batch.index(f"-    server {address} weight=1 max_fails=1 fail_timeout=10s down;")
+        assert out < switched < back, batch
+
+
+def test_a_failed_host_stops_the_roll_and_the_rest_keep_their_release(rollout, apps):
+    step = rollout["v3"]
+    assert step["run"].returncode != 0
+    assert "No module named 'hello_missing_module'" in step["run"].stdout + step["run"].stderr
+    assert_no_failed_request(step["load"])
+    assert step["live"] == {name: "2" for name in apps}
+    first, *rest = sorted(apps)
+    # The first host built version 3, proved it broken and removed it; the others never started on it.
+    assert step["releases"][first] == rollout["v2"]["releases"][first]
+    assert "TASK [wsgi.stack.flask_app : Remove the release that failed]" in step["run"].stdout
+    for name in rest:
+        assert recap_of(step["run"].stdout, name)["changed"] == 0
+    assert " down;" not in inventory_host(web_host_name()).check_output("nginx -T 2>/dev/null")
+
+
+def test_a_rollback_goes_back_across_the_group_and_fails_no_request(rollout, apps):
+    step = rollout["rollback"]
+    assert step["run"].returncode == 0, step["run"].stdout + step["run"].stderr
+    assert_no_failed_request(step["load"])
+    assert step["live"] == {name: "1" for name in apps}
+    assert " down;" not in inventory_host(web_host_name()).check_output("nginx -T 2>/dev/null")
+
+
+def test_stopping_one_app_server_fails_no_get_and_its_requests_come_back(balancer, apps):
+    name, host = next(iter(apps.items()))
+
+    def stop_and_start():
+        host.run_expect([0], f"systemctl stop {UNIT}.socket {UNIT}.service")
+        time.sleep(4)
+        host.run_expect([0], f"systemctl start {UNIT}.socket {UNIT}.service")
+
+    result, counts = under_load({balancer.name: balancer}, "version", stop_and_start, "cluster stop one", settle=3.0)
+    assert_no_failed_request(counts[balancer.name])
+    # nginx asks a host that failed again once fail_timeout has passed.
+    time.sleep(FAIL_TIMEOUT + 1)
+    assert answering_hosts(balancer).get(name, 0) >= 10
+
+
+def journal_has(host, text):
+    return text in host.check_output(f"journalctl --unit {UNIT}.service --output cat --no-pager")
+
+
+@pytest.mark.parametrize(("method", "replayed"), [("GET", True), ("POST", False)])
+def test_a_request_in_flight_to_a_host_that_dies_is_replayed_only_if_it_is_a_get(balancer, apps, method, replayed):
+    marker = uuid.uuid4().hex
+    answer = {}
+    data = b"submitted once" if method == "POST" else None
+    request = threading.Thread(target=lambda: answer.update(
+        response=balancer.get(f"slow?seconds=6&id={marker}", data=data, timeout=30)))
+    request.start()
+    started = f"slow {method} {marker} started"
+    deadline = time.monotonic() + 5
+    while not (serving := [name for name, host in apps.items() if journal_has(host, started)]):
+        assert time.monotonic() < deadline, f"no app host logged {started!r}"
+        time.sleep(0.2)
+    [dying] = serving
+    apps[dying].run_expect([0], f"systemctl kill --signal=SIGKILL {UNIT}.service")
+    request.join()
+    response = answer["response"]
+    others = [name for name in apps if name != dying]
+    if replayed:
+        assert response.status == 200, response
+        assert response.headers["X-App-Host"] in others
+    else:
+        assert response.status == 502, response
+        assert not any(journal_has(apps[name], started) for name in others)
+    # The app server comes back on its socket; nginx asks it again after fail_timeout.
+    time.sleep(FAIL_TIMEOUT + 1)
+    assert answering_hosts(balancer).get(dying, 0) >= 10
+
+
+def test_the_whole_cluster_converges_again_with_no_change(rollout, apps):
+    result = timed_site("cluster: second run, nothing to change")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in [web_host_name(), *apps]:
+        assert recap_of(result.stdout, name)["changed"] == 0, result.stdout
