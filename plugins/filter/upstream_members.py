@@ -11,8 +11,9 @@ version_added: 0.3.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Returns one entry per host, in the order given, with the address the host's app server listens on
-    (its C(flask_app_listen)) and its balancing settings (C(nginx_upstream_weight), C(nginx_upstream_backup),
-    C(nginx_upstream_max_fails), C(nginx_upstream_fail_timeout)).
+    (its C(flask_app_listen)), the app server and its protocol (C(flask_app_server), C(uwsgi_protocol)), so that
+    a balancer can check it speaks the same, and its balancing settings (C(nginx_upstream_weight),
+    C(nginx_upstream_backup), C(nginx_upstream_max_fails), C(nginx_upstream_fail_timeout)).
   - A setting the host's own variables leave out takes the value of O(defaults); so does the address, which a host
     reached over the network must set itself.
   - Values are returned as they are written; the nginx role checks them.
@@ -28,8 +29,8 @@ options:
     required: true
   defaults:
     description:
-      - The values for a host that does not set its own, keyed C(address), C(weight), C(backup), C(max_fails) and
-        C(fail_timeout); C(address) may be C(none).
+      - The values for a host that does not set its own, keyed C(address), C(server), C(uwsgi_protocol),
+        C(weight), C(backup), C(max_fails) and C(fail_timeout); C(address) may be C(none).
     type: dict
     required: true
 """
@@ -38,8 +39,8 @@ EXAMPLES = """
 - name: Show the servers nginx balances over
   ansible.builtin.debug:
     msg: >-
-      {{ groups['app'] | wsgi.stack.upstream_members(hostvars, {'address': none, 'weight': 1, 'backup': false,
-         'max_fails': 1, 'fail_timeout': 10}) }}
+      {{ groups['app'] | wsgi.stack.upstream_members(hostvars, {'address': none, 'server': 'gunicorn',
+         'uwsgi_protocol': 'uwsgi', 'weight': 1, 'backup': false, 'max_fails': 1, 'fail_timeout': 10}) }}
 """
 
 RETURN = """
@@ -53,6 +54,12 @@ _value:
       type: str
     address:
       description: C(ADDRESS:PORT) or C(unix:PATH); C(none) where neither the host nor O(defaults) has one.
+      type: str
+    server:
+      description: The host's app server, C(gunicorn) or C(uwsgi).
+      type: str
+    uwsgi_protocol:
+      description: What uWSGI speaks on the host's address, C(uwsgi) or C(http).
       type: str
     weight:
       description: The host's share of requests.
@@ -73,6 +80,8 @@ from ansible.errors import AnsibleFilterError
 # Each entry's key, and the variable a host sets it with.
 SETTINGS = {
     "address": "flask_app_listen",
+    "server": "flask_app_server",
+    "uwsgi_protocol": "uwsgi_protocol",
     "weight": "nginx_upstream_weight",
     "backup": "nginx_upstream_backup",
     "max_fails": "nginx_upstream_max_fails",

@@ -4,6 +4,7 @@ Requests go through the balancer's nginx at 127.0.0.10; the example app names th
 The session fixture `rollout` deploys version 2 across the app hosts under a bounded load, then a broken version 3,
 then rolls back to version 1; the other tests stop, start and kill one app host's app server under requests.
 """
+import functools
 import json
 import re
 import shutil
@@ -107,6 +108,16 @@ def rollout(balancer, apps, tmp_path_factory):
         rollback, capture_output=True, text=True, check=False, env=ANSIBLE_ENV), "cluster rollback",
         fresh_connections=True)
     steps["rollback"] = {"run": run, "load": counts[balancer.name], "live": live_version(balancer, apps)}
+
+    # Version 4 passes the health gate, goes live on the first host, and a command after the switch fails there.
+    failing_after = [{"name": "notify-chat", "command": "echo chat server unreachable >&2; exit 3", "run": "after"}]
+    run, counts = under_load(loads, "version", lambda: run_site("-e", json.dumps({
+        "flask_app_source_path": str(hello_version(tmp / "v4", 4)), "flask_app_deploy_commands": failing_after})),
+        "cluster v4 fails after switch", fresh_connections=True)
+    steps["v4"] = {"run": run, "load": counts[balancer.name], "answering": answering_hosts(balancer),
+                   "upstream": inventory_host(web_host_name()).check_output("nginx -T 2>/dev/null")}
+    run = run_site()
+    steps["healed"] = {"run": run, "answering": answering_hosts(balancer)}
     return steps
 
 
@@ -127,11 +138,63 @@ def test_requests_are_spread_over_both_app_hosts(balancer, apps):
     assert min(counts.values()) >= 10, counts
 
 
+def converge_balancer(tmp_path, app_host_vars, *args):
+    """Converge the balancer alone, with these variables in the app hosts' host_vars (a second inventory source)."""
+    extra = tmp_path / "host_vars.yml"
+    extra.write_text(json.dumps({"app": {"hosts": app_host_vars}}))
+    return run_site("-i", str(extra), "--limit", web_host_name(), *args)
+
+
+@pytest.fixture
+def reconverged(tmp_path):
+    """converge_balancer, and the balancer converged back to the inventory's settings after the test."""
+    yield functools.partial(converge_balancer, tmp_path)
+    result = converge_balancer(tmp_path, {})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("host_vars", "expected"), [
+    ({"wsgi-stack-cluster-app2": {"nginx_upstream_weight": 3}}, {"wsgi-stack-cluster-app1": 10, "wsgi-stack-cluster-app2": 30}),
+    ({"wsgi-stack-cluster-app1": {"nginx_upstream_backup": True}}, {"wsgi-stack-cluster-app2": 40}),
+])
+def test_each_app_host_takes_the_share_its_own_host_vars_give_it(balancer, reconverged, host_vars, expected):
+    result = reconverged(host_vars)
+    assert result.returncode == 0, result.stdout + result.stderr
+    counts = answering_hosts(balancer)
+    # The workers share one round (the upstream's zone): the shares hold within a request or two.
+    assert set(counts) == set(expected), counts
+    for name, share in expected.items():
+        assert abs(counts[name] - share) <= 4, counts
+
+
+def test_least_conn_sends_requests_to_the_host_with_fewer_in_progress(balancer, apps, reconverged):
+    result = reconverged({}, "-e", json.dumps({"nginx_upstream_balance": "least_conn"}))
+    assert result.returncode == 0, result.stdout + result.stderr
+    request, busy = slow_request_on(balancer, apps, "GET", seconds=12)
+    try:
+        # Every nginx worker sees the slow request in progress on the busy host (the upstream's shared zone).
+        counts = answering_hosts(balancer, requests=10)
+    finally:
+        request.join()
+    assert counts == {next(name for name in apps if name != busy): 10}, counts
+
+
+def test_app_hosts_that_run_another_app_server_than_the_balancer_expects_are_refused(apps, reconverged):
+    result = reconverged({name: {"flask_app_server": "uwsgi"} for name in apps})
+    assert result.returncode != 0
+    message = re.sub(r"[\\'\"]", "", result.stdout + result.stderr)
+    assert "nginx_upstream_group: each host nginx balances over must run the app server this host expects" in message
+    assert all(f"{name}: uwsgi/uwsgi" in message for name in apps), message
+    assert recap_of(result.stdout, web_host_name())["changed"] == 0
+
+
 def test_the_balancer_keeps_connections_to_the_app_hosts_alive_over_http_1_1(balancer):
     config = inventory_host(web_host_name()).check_output("nginx -T 2>/dev/null")
     for address in ("127.0.0.11:8010", "127.0.0.12:8010"):
         assert f"server {address} weight=1 max_fails=1 fail_timeout=10s;" in config
     assert "keepalive 16;" in config
+    # One balancing state for all nginx workers.
+    assert "zone hello_app 64k;" in config
     assert "proxy_http_version 1.1;" in config
     assert 'proxy_set_header Connection "";' in config
     # A POST or PATCH once sent is never sent to another host.
@@ -169,10 +232,14 @@ def test_the_app_hosts_deploy_one_at_a_time_each_out_of_the_balancer_meanwhile(r
     batches = output.split("PLAY [App layer]")[1:]
     for name, batch in zip(sorted(apps), batches):
         address = apps[name].ansible.get_variables()["flask_app_listen"]
+        reload_task = "TASK [wsgi.stack.nginx : Reload nginx on the web hosts whose upstream changed]"
+        reloaded = f"changed: [{name} -> {web_host_name()}] => (item={web_host_name()})"
+        # Each step after the one before: marked down, nginx reloaded, the app server reloaded, marked up, reloaded.
         out = batch.index(f"+    server {address} weight=1 max_fails=1 fail_timeout=10s down;")
-        switched = batch.index("Gunicorn | reload gracefully")
-        back = batch.index(f"-    server {address} weight=1 max_fails=1 fail_timeout=10s down;")
-        assert out < switched < back, batch
+        out_live = batch.index(reloaded, batch.index(reload_task, out))
+        switched = batch.index("Gunicorn | reload gracefully", out_live)
+        back = batch.index(f"-    server {address} weight=1 max_fails=1 fail_timeout=10s down;", switched)
+        assert batch.index(reloaded, batch.index(reload_task, back)) > back
 
 
 def test_a_failed_host_stops_the_roll_and_the_rest_keep_their_release(rollout, apps):
@@ -198,6 +265,22 @@ def test_a_rollback_goes_back_across_the_group_and_fails_no_request(rollout, app
     assert " down;" not in inventory_host(web_host_name()).check_output("nginx -T 2>/dev/null")
 
 
+def test_a_host_whose_release_fails_after_its_switch_stays_out_until_a_run_succeeds(rollout, apps):
+    step = rollout["v4"]
+    first, *rest = sorted(apps)
+    assert step["run"].returncode != 0
+    assert "chat server unreachable" in step["run"].stdout + step["run"].stderr
+    assert_no_failed_request(step["load"])
+    # Out of the balancer from before its app server reloaded on version 4 until after it went back: no request saw it.
+    assert set(step["load"]["versions"]) == {"1"}, step["load"]
+    address = apps[first].ansible.get_variables()["flask_app_listen"]
+    assert f"server {address} weight=1 max_fails=1 fail_timeout=10s down;" in step["upstream"]
+    assert step["answering"] == {name: 40 for name in rest}
+    healed = rollout["healed"]
+    assert healed["run"].returncode == 0, healed["run"].stdout + healed["run"].stderr
+    assert set(healed["answering"]) == set(apps)
+
+
 def test_stopping_one_app_server_fails_no_get_and_its_requests_come_back(balancer, apps):
     name, host = next(iter(apps.items()))
 
@@ -217,20 +300,29 @@ def journal_has(host, text):
     return text in host.check_output(f"journalctl --unit {UNIT}.service --output cat --no-pager")
 
 
-@pytest.mark.parametrize(("method", "replayed"), [("GET", True), ("POST", False)])
-def test_a_request_in_flight_to_a_host_that_dies_is_replayed_only_if_it_is_a_get(balancer, apps, method, replayed):
+def slow_request_on(balancer, apps, method, answer=None, seconds=6):
+    """Start a slow request through the balancer; return its thread (which puts the response in `answer`) and the
+    app host that logged its start."""
     marker = uuid.uuid4().hex
-    answer = {}
+    started = f"slow {method} {marker} started"
+    answer = {} if answer is None else answer
+    answer["started"] = started
     data = b"submitted once" if method == "POST" else None
     request = threading.Thread(target=lambda: answer.update(
-        response=balancer.get(f"slow?seconds=6&id={marker}", data=data, timeout=30)))
+        response=balancer.get(f"slow?seconds={seconds}&id={marker}", data=data, timeout=30)))
     request.start()
-    started = f"slow {method} {marker} started"
     deadline = time.monotonic() + 5
     while not (serving := [name for name, host in apps.items() if journal_has(host, started)]):
         assert time.monotonic() < deadline, f"no app host logged {started!r}"
         time.sleep(0.2)
-    [dying] = serving
+    [host] = serving
+    return request, host
+
+
+@pytest.mark.parametrize(("method", "replayed"), [("GET", True), ("POST", False)])
+def test_a_request_in_flight_to_a_host_that_dies_is_replayed_only_if_it_is_a_get(balancer, apps, method, replayed):
+    answer = {}
+    request, dying = slow_request_on(balancer, apps, method, answer)
     apps[dying].run_expect([0], f"systemctl kill --signal=SIGKILL {UNIT}.service")
     request.join()
     response = answer["response"]
@@ -240,7 +332,7 @@ def test_a_request_in_flight_to_a_host_that_dies_is_replayed_only_if_it_is_a_get
         assert response.headers["X-App-Host"] in others
     else:
         assert response.status == 502, response
-        assert not any(journal_has(apps[name], started) for name in others)
+        assert not any(journal_has(apps[name], answer["started"]) for name in others)
     # The app server comes back on its socket; nginx asks it again after fail_timeout.
     time.sleep(FAIL_TIMEOUT + 1)
     assert answering_hosts(balancer).get(dying, 0) >= 10
