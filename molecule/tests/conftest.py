@@ -92,6 +92,22 @@ def main_pid(host, unit):
     return int(host.check_output(f"systemctl show -P MainPID {unit}"))
 
 
+def proc_status(host, pid):
+    """/proc/PID/status as a dict of its fields, values stripped."""
+    return {key: value.strip() for key, value in
+            (line.split(":", 1) for line in host.file(f"/proc/{pid}/status").content_string.splitlines())}
+
+
+def journal_cursor(host):
+    """Where the host's journal ends now, for journal_since."""
+    return host.check_output("journalctl --show-cursor -n 0 --quiet | tail -1").removeprefix("-- cursor: ")
+
+
+def journal_since(host, unit, cursor):
+    """What a unit wrote to the journal after the cursor."""
+    return host.check_output(f"journalctl --no-pager -u {unit} --after-cursor '{cursor}'")
+
+
 def exposure(host, unit):
     """systemd-analyze security's overall exposure of a unit, from 0 (confined) to 10 (not)."""
     output = host.check_output(f"systemd-analyze security --no-pager {unit}")

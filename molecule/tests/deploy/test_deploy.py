@@ -16,8 +16,8 @@ import uuid
 
 import pytest
 
-from conftest import (ANSIBLE_ENV, REPO, app_host_names, exposure, inventory_host, molecule_inventory, recap_of,
-                      run_site, stack_of, under_load)
+from conftest import (ANSIBLE_ENV, REPO, app_host_names, exposure, inventory_host, journal_cursor, journal_since,
+                      molecule_inventory, recap_of, run_site, stack_of, under_load)
 
 NOTES = REPO / "examples" / "notes"
 NOTE = "written under version 1"
@@ -149,12 +149,12 @@ def test_a_full_data_directory_fails_writes_with_their_cause_and_loses_nothing(h
                          f",uid=$(id -u notes),gid=$(id -g notes) tmpfs {data_dir}"
                          f" && cp -a /root/data.kept/. {data_dir}/ && systemctl start {stack.unit}")
     try:
-        cursor = host.check_output("journalctl --show-cursor -n 0 --quiet | tail -1").removeprefix("-- cursor: ")
+        cursor = journal_cursor(host)
         # dd stops where the file system ends.
         host.run(f"runuser -u notes -- dd if=/dev/zero of={data_dir}/filler bs=64k")
         assert host.check_output(f"df --output=avail {data_dir} | tail -1").strip() == "0"
         assert stack.get("notes", data=b"a note too many").status == 500
-        journal = host.check_output(f"journalctl --no-pager -u {stack.unit} --after-cursor '{cursor}'")
+        journal = journal_since(host, stack.unit, cursor)
         assert "sqlite3.OperationalError: database or disk is full" in journal, journal
         # Reads go on: the page, the notes written before, the static files.
         assert note in stack.get("notes").json()["notes"]

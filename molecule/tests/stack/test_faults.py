@@ -3,7 +3,7 @@ lost. The stack comes back by itself, or at the next run for the lost file; the 
 import subprocess
 import time
 
-from conftest import FAULT_REPORT, main_pid, run_site
+from conftest import FAULT_REPORT, journal_cursor, journal_since, main_pid, run_site
 
 # Bounds a loaded test machine holds; the times measured are printed, and the README reports them.
 KILLED_MASTER_BOUND_S = 30
@@ -49,12 +49,12 @@ def test_a_missing_environment_file_is_named_and_the_next_run_puts_it_back(host,
     name = host.ansible.get_variables()["inventory_hostname"]
     env_file = f"/etc/{stack.name}/env"
     before = host.file(env_file).content_string
-    cursor = host.check_output("journalctl --show-cursor -n 0 --quiet | tail -1").removeprefix("-- cursor: ")
+    cursor = journal_cursor(host)
     host.run_expect([0], f"mv {env_file} /root/env.kept")
     try:
         assert host.run(f"systemctl restart {stack.unit}").rc != 0
         # systemd's own words, in the service's journal.
-        journal = host.check_output(f"journalctl --no-pager -u {stack.unit} --after-cursor '{cursor}'")
+        journal = journal_since(host, stack.unit, cursor)
         assert "Failed to load environment files: No such file or directory" in journal, journal
         # nginx goes on serving what it serves itself.
         assert stack.get("static/style.css").status == 200

@@ -10,8 +10,8 @@ import uuid
 
 import pytest
 
-from conftest import (EXAMPLE_STATIC, EXPOSURE_REPORT, converge, exposure, main_pid, run_site, stack_of, under_load,
-                      worker_pids)
+from conftest import (EXAMPLE_STATIC, EXPOSURE_REPORT, converge, exposure, main_pid, proc_status, run_site, stack_of,
+                      under_load, worker_pids)
 
 # systemd-analyze security's exposure: "OK" up to 2.0 for the app server; nginx's master keeps some of root.
 APP_EXPOSURE_BOUND = 2.0
@@ -235,11 +235,6 @@ def test_the_service_writes_only_its_data_directory(host, stack):
     # tmpfs lists its mode only when it is not the default, 1777.
     mode = next((option for option in fs_options if option.startswith("mode=")), "mode=1777")
     assert "rw" in options and mode == "mode=1777", fs_options
-
-
-def proc_status(host, pid):
-    return {key: value.strip() for key, value in
-            (line.split(":", 1) for line in host.file(f"/proc/{pid}/status").content_string.splitlines())}
 
 
 def test_the_app_server_and_nginx_run_confined(host, stack):

@@ -3,7 +3,7 @@ import json
 import re
 import time
 
-from conftest import converge, main_pid, run_site, stack_of, under_load
+from conftest import converge, main_pid, proc_status, run_site, stack_of, under_load
 
 STATS_CLIENT = (
     "import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); chunks = []\n"
@@ -164,8 +164,8 @@ def test_the_app_user_holds_no_group_of_nginx(host):
     assert host.service(stack.unit).is_running
     assert host.user(stack.name).groups == [stack.name]
     # The groups the running master holds, supplementary ones (a unit's SupplementaryGroups=) included.
-    status = host.file(f"/proc/{main_pid(host, stack.unit)}/status").content_string
-    held = {int(gid) for gid in re.search(r"^Groups:(.*)$", status, re.MULTILINE).group(1).split()}
-    primary = int(re.search(r"^Gid:\s+(\d+)", status, re.MULTILINE).group(1))
+    status = proc_status(host, main_pid(host, stack.unit))
+    held = {int(gid) for gid in status["Groups"].split()}
+    primary = int(status["Gid"].split()[0])
     assert held <= {primary}, status
     assert primary == int(host.check_output(f"getent group {stack.name} | cut -d: -f3"))
