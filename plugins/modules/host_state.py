@@ -82,13 +82,7 @@ options:
     default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - wsgi.stack.read_only
 notes:
   - O(units) needs systemd running on the host; O(packages) needs dpkg.
 seealso:
