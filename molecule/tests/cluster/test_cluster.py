@@ -5,6 +5,7 @@ The session fixture `rollout` deploys version 2 across the app hosts under a bou
 then rolls back to version 1; the other tests stop, start and kill one app host's app server under requests.
 """
 import functools
+import http.client
 import json
 import re
 import shutil
@@ -215,6 +216,28 @@ def test_each_app_server_listens_on_its_own_address_only(apps):
     # Containers share the machine's network: one listing shows both app servers' sockets.
     listening = next(iter(apps.values())).check_output("ss -Htln 'sport = :8010'")
     assert sorted(line.split()[3] for line in listening.splitlines()) == ["127.0.0.11:8010", "127.0.0.12:8010"]
+
+
+def direct_get(address, source):
+    """GET /healthz straight from the app server at `address`, from the local address `source`."""
+    host, port = address.rsplit(":", 1)
+    connection = http.client.HTTPConnection(host, int(port), timeout=2, source_address=(source, 0))
+    try:
+        connection.request("GET", "/healthz", headers={"Host": "cluster.hello.test"})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_only_the_balancer_s_address_reaches_the_app_servers(apps):
+    for name, host in apps.items():
+        address = host.ansible.get_variables()["flask_app_listen"]
+        assert host.check_output(f"systemctl show -P IPAddressDeny {UNIT}.socket") == "0.0.0.0/0 ::/0"
+        # The balancer's address (nginx_upstream_bind) gets an answer.
+        assert direct_get(address, "127.0.0.10") == 200
+        # Any other gets nothing, not even a refusal: systemd drops its packets.
+        with pytest.raises(TimeoutError):
+            direct_get(address, "127.0.0.1")
 
 
 def test_a_rolling_deploy_of_version_2_fails_no_request(rollout, apps):

@@ -48,6 +48,8 @@ COMMON_BAD_SETTINGS = [
     ("nginx_upstream_servers", ["unix:/tmp/evil.sock; }"]),
     ("nginx_upstream_protocol", "fastcgi"),
     ("nginx_upstream_balance", "random"),
+    ("nginx_upstream_bind", "lb1.example.com"),
+    ("flask_app_listen_allow", ["web1.example.com"]),
     ("nginx_upstream_max_fails", -1),
     ("nginx_upstream_keepalive_timeout", 90),
     ("nginx_tls_source", "letsencrypt"),
@@ -71,6 +73,7 @@ APP_SERVER_BAD_SETTINGS = {
         # An unquoted 0660 in YAML.
         ("gunicorn_socket_mode", 432),
         ("gunicorn_python", "--version"),
+        ("gunicorn_listen_allow", "10.0.0.1\nIPAddressAllow=any"),
     ],
     "uwsgi": [
         ("uwsgi_processes", 0),

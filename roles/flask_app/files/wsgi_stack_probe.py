@@ -86,7 +86,9 @@ def probe_server(listen, protocol, path):
             connection = UnixHTTPConnection(listen[len("unix:"):])
         else:
             host, port = listen.rsplit(":", 1)
-            connection = http.client.HTTPConnection(host.strip("[]"), int(port), timeout=TIMEOUT)
+            # From the listen address itself, which flask_app_listen_allow always lets in.
+            connection = http.client.HTTPConnection(host.strip("[]"), int(port), timeout=TIMEOUT,
+                                                    source_address=(host.strip("[]"), 0))
         return http_get(connection, path)
     if unix:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -94,7 +96,8 @@ def probe_server(listen, protocol, path):
         sock.connect(listen[len("unix:"):])
     else:
         host, port = listen.rsplit(":", 1)
-        sock = socket.create_connection((host.strip("[]"), int(port)), timeout=TIMEOUT)
+        sock = socket.create_connection((host.strip("[]"), int(port)), timeout=TIMEOUT,
+                                        source_address=(host.strip("[]"), 0))
     with sock:
         return uwsgi_get(sock, path)
 

@@ -1,6 +1,7 @@
-"""The bind tests refuse every spelling of a wildcard address, host names and trailing junk."""
+"""The bind and address tests refuse every spelling of a wildcard address, host names and trailing junk."""
 import pytest
 
+from ansible_collections.wsgi.stack.plugins.test.ip_address import ip_address
 from ansible_collections.wsgi.stack.plugins.test.listen_address import listen_address
 from ansible_collections.wsgi.stack.plugins.test.wildcard_bind import wildcard_bind
 
@@ -37,3 +38,19 @@ def test_other_values_are_not_wildcard_binds(value):
 def test_unix_sockets_can_be_refused():
     assert not listen_address("unix:/run/hello.sock", unix=False)
     assert listen_address("127.0.0.1:8001", unix=False)
+
+
+@pytest.mark.parametrize("value", ["10.0.0.10", "127.0.0.10", "2001:db8::1", "::1"])
+def test_an_address_is_an_address_and_a_network_too(value):
+    assert ip_address(value) and ip_address(value, network=True)
+
+
+@pytest.mark.parametrize("value", ["10.0.0.0/24", "2001:db8::/64", "10.0.0.10/32"])
+def test_a_network_only_where_networks_are_asked_for(value):
+    assert ip_address(value, network=True) and not ip_address(value)
+
+
+@pytest.mark.parametrize("value", ["10.0.0.1/24", "web1.example.com", "[::1]", "fe80::1%eth0", " 10.0.0.1",
+                                   "10.0.0.1\nIPAddressAllow=any", "10.0.0.256", "", 167772161, None, ["10.0.0.1"]])
+def test_anything_else_is_neither(value):
+    assert not ip_address(value) and not ip_address(value, network=True)
