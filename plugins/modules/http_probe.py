@@ -52,7 +52,7 @@ options:
       - Connect as this user, with its groups, as a process of that user would. Needs the module to run as root.
     type: str
   timeout:
-    description: Seconds to wait for the connection and again for the answer.
+    description: Seconds each step (connecting, the TLS handshake, sending, each read of the answer) may wait.
     type: float
     default: 10
   body_limit:
@@ -150,6 +150,9 @@ import http.client
 import json
 import os
 import pwd
+import re
+import select
+import signal
 import socket
 import ssl
 import struct
@@ -177,7 +180,7 @@ def target(address):
 def uwsgi_packet(method, path, headers):
     """The request as uWSGI's protocol carries it: a header (modifier 0) and the CGI variables, without a body."""
     route, _separator, query = path.partition("?")
-    host = headers.get("Host", "localhost")
+    host = next(value for name, value in headers.items() if name.lower() == "host")
     variables = {"REQUEST_METHOD": method, "REQUEST_URI": path, "PATH_INFO": route, "QUERY_STRING": query,
                  "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_NAME": host.split(":")[0], "SERVER_PORT": "80",
                  "REMOTE_ADDR": "127.0.0.1", "CONTENT_LENGTH": "0"}
@@ -212,7 +215,10 @@ def certificate_of(connection):
 def probe(params):
     result = {"connected": False, "error": None, "status": None, "reason": "", "headers": {}, "body": "",
               "elapsed": 0.0}
-    headers = {"Host": "localhost", **{str(name): str(value) for name, value in params["headers"].items()}}
+    headers = {str(name): str(value) for name, value in params["headers"].items()}
+    if not any(name.lower() == "host" for name in headers):
+        headers["Host"] = "localhost"
+    host = next(value for name, value in headers.items() if name.lower() == "host")
     family, address = target(params["address"])
     started = time.monotonic()
     connection = socket.socket(family, socket.SOCK_STREAM)
@@ -228,7 +234,9 @@ def probe(params):
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
             try:
-                connection = context.wrap_socket(connection, server_hostname=params["server_name"] or headers["Host"])
+                # The Host header's name, without its port or an IPv6 address's brackets.
+                server_name = params["server_name"] or re.sub(r"^\[(.*)\]$|:\d+$", r"\1", host)
+                connection = context.wrap_socket(connection, server_hostname=server_name)
             except (ssl.SSLError, OSError) as error:
                 return fail(result, error, started, kind="tls")
             result["certificate"] = certificate_of(connection)
@@ -252,6 +260,8 @@ def probe(params):
 def fail(result, error, started, kind=None):
     if isinstance(error, (socket.timeout, TimeoutError)):
         kind = "timeout"
+    elif isinstance(error, ssl.SSLError):
+        kind = "tls"
     name = kind or errno_names.errorcode.get(getattr(error, "errno", None) or 0, "protocol")
     result.update(error={"errno": name, "message": str(error) or type(error).__name__},
                   elapsed=round(time.monotonic() - started, 3))
@@ -267,20 +277,39 @@ def probe_as(user, params):
     if child == 0:
         os.close(reader)
         try:
-            os.setgroups(groups)
-            os.setgid(account.pw_gid)
-            os.setuid(account.pw_uid)
-            found = probe(params)
-        except Exception as error:  # pylint: disable=broad-exception-caught
-            found = {"child_error": f"{type(error).__name__}: {error}"}
-        with os.fdopen(writer, "w") as pipe:
-            json.dump(found, pipe)
-        os._exit(0)
+            try:
+                os.setgroups(groups)
+                os.setgid(account.pw_gid)
+                os.setuid(account.pw_uid)
+                found = probe(params)
+            except BaseException as error:  # pylint: disable=broad-exception-caught
+                found = {"child_error": f"{type(error).__name__}: {error}"}
+            with os.fdopen(writer, "w") as pipe:
+                json.dump(found, pipe)
+        finally:
+            os._exit(0)
     os.close(writer)
-    with os.fdopen(reader) as pipe:
-        found = json.loads(pipe.read() or "{}")
+    # Connecting, sending and reading each wait at most the timeout; a child past all three is killed.
+    deadline = time.monotonic() + 3 * params["timeout"] + 5
+    output = b""
+    with os.fdopen(reader, "rb") as pipe:
+        while time.monotonic() < deadline:
+            ready, _writable, _errors = select.select([pipe], [], [], max(deadline - time.monotonic(), 0))
+            if not ready:
+                break
+            chunk = os.read(pipe.fileno(), 65536)
+            if not chunk:
+                break
+            output += chunk
+        else:
+            output = b""
+    if time.monotonic() >= deadline:
+        os.kill(child, signal.SIGKILL)
     os.waitpid(child, 0)
-    return found
+    try:
+        return json.loads(output)
+    except ValueError:
+        return {"child_error": "the probe's process ended without an answer"}
 
 
 def main():

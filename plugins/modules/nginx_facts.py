@@ -27,7 +27,9 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - wsgi.stack.read_only
 notes:
-  - Directives are read as nginx reads them (quotes, escapes, comments); variables are left as written.
+  - Directives are read as nginx reads them (quotes, escapes, comments, includes in the order nginx follows them);
+    variables are left as written; the bodies of Lua blocks are skipped.
+  - A location's directives include those of its C(if) and C(limit_except) blocks.
   - A directive that may repeat (C(listen), C(server_name), C(proxy_set_header)) is returned as a list; another one
     with its last value.
 """
@@ -82,6 +84,7 @@ servers:
       elements: dict
 """
 
+import fnmatch
 import os
 import re
 
@@ -89,27 +92,54 @@ from ansible.module_utils.basic import AnsibleModule
 
 REPEATED = {"listen", "server_name", "proxy_set_header", "uwsgi_param", "add_header", "include", "server", "error_page"}
 ESCAPES = {'"': '"', "'": "'", "\\": "\\", "t": "\t", "r": "\r", "n": "\n"}
-# The mark nginx -T prints before each file's content.
+# The mark nginx -T prints before each file's content; the files follow one another, includes left as written.
 FILE_MARK = re.compile(r"^# configuration file (.+):$")
+# Blocks of another language, whose braces and quotes are not nginx's.
+FOREIGN_BLOCK = re.compile(r"_by_lua_block$|^lua_block$")
+
+
+def files_of(text):
+    """{path: content} of each file nginx -T printed, in its order."""
+    files, path, lines = {}, None, []
+    for line in text.splitlines(keepends=True):
+        mark = FILE_MARK.match(line.rstrip("\r\n"))
+        if mark:
+            if path is not None:
+                files[path] = "".join(lines)
+            path, lines = mark.group(1), []
+        else:
+            lines.append(line)
+    if path is not None:
+        files[path] = "".join(lines)
+    return files
+
+
+def closing_brace(text, index):
+    """The index just past the brace that closes the one before `index`, counting braces only."""
+    depth = 1
+    while index < len(text) and depth:
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        index += 1
+    return index
 
 
 def tokens(text):
-    """nginx's tokens with the file each comes from: words (quotes and escapes resolved), ';', '{' and '}'."""
-    file, index, length = "", 0, len(text)
+    """nginx's tokens: words (quotes and escapes resolved), ';', '{' and '}'; comments skipped."""
+    index, length, statement = 0, len(text), []
     while index < length:
         character = text[index]
         if character == "#":
             end = text.find("\n", index)
-            end = length if end < 0 else end
-            mark = FILE_MARK.match(text[index:end])
-            if mark:
-                file = mark.group(1)
-            index = end
+            index = length if end < 0 else end
         elif character.isspace():
             index += 1
         elif character in ";{}":
-            yield file, character
+            yield character
             index += 1
+            if character == "{" and statement and FOREIGN_BLOCK.search(statement[0]):
+                index = closing_brace(text, index)
+                yield "}"
+            statement = []
         elif character in "\"'":
             word, index = [], index + 1
             while index < length and text[index] != character:
@@ -120,30 +150,40 @@ def tokens(text):
                 else:
                     word.append(text[index])
                 index += 1
-            yield file, "".join(word)
+            statement.append("".join(word))
+            yield statement[-1]
             index += 1
         else:
-            start = index
+            word = []
             while index < length and not text[index].isspace() and text[index] not in ";{}":
-                # ${name} is a variable inside the word, as nginx reads it.
                 if text.startswith("${", index):
-                    index = text.find("}", index) + 1 or length
-                else:
-                    index += 1
-            yield file, text[start:index]
+                    # ${name} is a variable inside the word, as nginx reads it.
+                    end = text.find("}", index) + 1 or length
+                    word.append(text[index:end])
+                    index = end
+                    continue
+                # A backslash keeps the next character in the word (a ';' too), resolved as in quotes.
+                if text[index] == "\\" and index + 1 < length:
+                    word.append(ESCAPES.get(text[index + 1], text[index:index + 2]))
+                    index += 2
+                    continue
+                word.append(text[index])
+                index += 1
+            statement.append("".join(word))
+            yield statement[-1]
 
 
-def parse(text):
-    """The configuration as nested blocks: [{'name', 'args', 'file', 'block': [...] or None}]."""
-    root, stack, words, word_file = [], [], [], ""
+def parse(text, file):
+    """One file as nested entries: {'name', 'args', 'file', 'block': [...] or None}."""
+    root, stack, words = [], [], []
     current = root
-    for file, token in tokens(text):
+    for token in tokens(text):
         if token == ";":
             if words:
-                current.append({"name": words[0], "args": words[1:], "file": word_file, "block": None})
+                current.append({"name": words[0], "args": words[1:], "file": file, "block": None})
             words = []
         elif token == "{":
-            entry = {"name": words[0] if words else "", "args": words[1:], "file": word_file, "block": []}
+            entry = {"name": words[0] if words else "", "args": words[1:], "file": file, "block": []}
             current.append(entry)
             stack.append(current)
             current, words = entry["block"], []
@@ -151,17 +191,37 @@ def parse(text):
             current = stack.pop() if stack else root
             words = []
         else:
-            if not words:
-                word_file = file
             words.append(token)
     return root
 
 
+def expand(entries, files, prefix, depth=0):
+    """The entries with each include replaced by the files it names, in the order nginx reads them (sorted)."""
+    expanded = []
+    for entry in entries:
+        if entry["name"] == "include" and entry["block"] is None and entry["args"] and depth < 16:
+            pattern = entry["args"][0] if os.path.isabs(entry["args"][0]) else os.path.join(prefix, entry["args"][0])
+            for path in sorted(path for path in files if fnmatch.fnmatchcase(path, pattern)):
+                expanded += expand(parse(files[path], path), files, prefix, depth + 1)
+            continue
+        if entry["block"] is not None:
+            entry = {**entry, "block": expand(entry["block"], files, prefix, depth)}
+        expanded.append(entry)
+    return expanded
+
+
 def directives(block):
-    """A block's simple directives: a repeatable one as a list of its argument strings, another as its last."""
+    """A block's simple directives, those of its if and limit_except blocks included: a repeatable one as a list of
+    its argument strings, another as its last."""
     found = {}
     for entry in block:
         if entry["block"] is not None:
+            if entry["name"] in ("if", "limit_except"):
+                for name, value in directives(entry["block"]).items():
+                    if name in REPEATED:
+                        found.setdefault(name, []).extend(value)
+                    else:
+                        found[name] = value
             continue
         value = " ".join(entry["args"])
         if entry["name"] in REPEATED:
@@ -173,12 +233,20 @@ def directives(block):
 
 def locations(block):
     for entry in block:
-        if entry["name"] == "location" and entry["block"] is not None:
+        if entry["block"] is None:
+            continue
+        if entry["name"] == "location":
             yield {"match": " ".join(entry["args"]), "directives": directives(entry["block"])}
+        if entry["name"] in ("location", "if", "limit_except"):
             yield from locations(entry["block"])
 
 
-def summarize(tree):
+def summarize(text):
+    files = files_of(text)
+    if not files:
+        return {}, []
+    main_file = next(iter(files))
+    tree = expand(parse(files[main_file], main_file), files, os.path.dirname(main_file))
     http = next((entry["block"] for entry in tree if entry["name"] == "http" and entry["block"] is not None), [])
     http_directives = directives(http)
     upstreams = {" ".join(entry["args"]): directives(entry["block"]).get("server", [])
@@ -205,7 +273,7 @@ def main():
     if not path or not os.access(path, os.X_OK):
         module.fail_json(msg=f"binary: no nginx to run at {binary!r}")
     rc, out, err = module.run_command([path, "-T"])
-    upstreams, servers = summarize(parse(out)) if rc == 0 else ({}, [])
+    upstreams, servers = summarize(out) if rc == 0 else ({}, [])
     module.exit_json(changed=False, valid=rc == 0, error="" if rc == 0 else err.strip(), upstreams=upstreams,
                      servers=servers)
 

@@ -37,7 +37,8 @@ class Echo(http.server.BaseHTTPRequestHandler):
         peer_uid = None
         if self.server.address_family == socket.AF_UNIX:
             peer_uid = struct.unpack("3i", self.request.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
-        body = json.dumps({"path": self.path, "headers": dict(self.headers), "peer_uid": peer_uid}).encode()
+        body = json.dumps({"path": self.path, "headers": dict(self.headers), "peer_uid": peer_uid,
+                           "hosts": self.headers.get_all("Host")}).encode()
         self.send_response(201)
         self.send_header("Content-Type", "application/json")
         self.send_header("X-Seen", "one")
@@ -90,6 +91,12 @@ def test_http_over_a_unix_socket_returns_the_answer_with_its_headers(unix_server
     body = json.loads(found["body"])
     assert body["path"] == "/healthz?full=1" and body["headers"]["Host"] == "example.com"
     assert body["headers"]["Connection"] == "close"
+
+
+def test_a_host_header_in_any_case_is_the_one_sent(tcp_server, capsys):
+    found = run(capsys, address=f"127.0.0.1:{tcp_server}", headers={"host": "example.com"})
+    assert json.loads(found["body"])["hosts"] == ["example.com"]
+    assert json.loads(run(capsys, address=f"127.0.0.1:{tcp_server}")["body"])["hosts"] == ["localhost"]
 
 
 def test_http_over_tcp_and_the_body_cut_at_its_limit(tcp_server, capsys):
@@ -221,6 +228,9 @@ def test_over_tls_the_server_name_is_sent_and_the_certificate_returned(tls_serve
     assert found["certificate"]["days_left"] == 30
     assert run(capsys, address=f"127.0.0.1:{port}", tls=True, server_name="app.test")["status"] == 201
     assert names[-1] == "app.test"
+    # The Host header's port is no part of the name.
+    assert run(capsys, address=f"127.0.0.1:{port}", tls=True, headers={"host": "www.app.test:8443"})["status"] == 201
+    assert names[-1] == "www.app.test"
 
 
 def test_tls_to_a_server_that_speaks_plain_http_is_a_tls_error(tcp_server, capsys):

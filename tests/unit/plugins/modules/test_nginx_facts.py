@@ -14,21 +14,23 @@ http {
     client_max_body_size 2m;
     include /etc/nginx/conf.d/*.conf;
     include /etc/nginx/sites-enabled/*;
-# configuration file /etc/nginx/wsgi-stack/upstreams/hello.conf:
-upstream hello_app {
-    zone hello_app 64k;
-    # app1.example.com
-    server 127.0.0.11:8000 weight=1 max_fails=1 fail_timeout=10s;
-    server 127.0.0.12:8000 weight=2 max_fails=1 fail_timeout=10s down;
-    keepalive 16;
 }
+
+# configuration file /etc/nginx/conf.d/wsgi-stack-default-server.conf:
+server {
+    listen 80 default_server;
+    return 444;
+}
+
 # configuration file /etc/nginx/sites-enabled/hello.conf:
+include /etc/nginx/wsgi-stack/upstreams/hello.conf;
 server {
     listen 80;
     listen [::]:80;
     server_name example.com   www.example.com;
     add_header Content-Security-Policy "default-src 'self'; frame-ancestors 'self'" always;
-    add_header X-Quoted 'it\'s {braced}';
+    add_header X-Quoted 'it\'s {braced} # not a comment';
+    add_header X-Escaped a\;b;
     client_max_body_size 10m;
     location /static/ {
         alias /srv/hello/current/code/static/;
@@ -45,14 +47,33 @@ server {
         proxy_set_header X-Forwarded-Prefix "";
         proxy_set_header X-Request "${request_id}x";
         proxy_read_timeout 60s;
+        if ($request_method = POST) {
+            proxy_set_header X-Post yes;
+        }
+    }
+    location /legacy/ {
+        include uwsgi_params;
+        uwsgi_pass unix:/run/legacy/uwsgi.sock;
+        access_by_lua_block {
+            -- it's Lua: { n = #t } and "quotes" are not nginx's
+            ngx.exit(403)
+        }
     }
 }
-# configuration file /etc/nginx/conf.d/wsgi-stack-default-server.conf:
-server {
-    listen 80 default_server;
-    return 444;
+
+# configuration file /etc/nginx/wsgi-stack/upstreams/hello.conf:
+upstream hello_app {
+    zone hello_app 64k;
+    # app1.example.com
+    server 127.0.0.11:8000 weight=1 max_fails=1 fail_timeout=10s;
+    server 127.0.0.12:8000 weight=2 max_fails=1 fail_timeout=10s down;
+    keepalive 16;
 }
-}
+
+# configuration file /etc/nginx/uwsgi_params:
+uwsgi_param QUERY_STRING $query_string;
+uwsgi_param REQUEST_METHOD $request_method;
+
 """
 
 
@@ -76,7 +97,8 @@ def test_the_upstreams_and_sites_come_out_of_the_files_nginx_reads(nginx, capsys
     assert (found["changed"], found["valid"], found["error"]) == (False, True, "")
     assert found["upstreams"] == {"hello_app": ["127.0.0.11:8000 weight=1 max_fails=1 fail_timeout=10s",
                                                 "127.0.0.12:8000 weight=2 max_fails=1 fail_timeout=10s down"]}
-    site, default = found["servers"]
+    # In the order nginx reads them: conf.d first, then the sites.
+    default, site = found["servers"]
     assert site["file"] == "/etc/nginx/sites-enabled/hello.conf"
     assert default["file"] == "/etc/nginx/conf.d/wsgi-stack-default-server.conf"
     assert site["listen"] == ["80", "[::]:80"] and default["listen"] == ["80 default_server"]
@@ -84,22 +106,27 @@ def test_the_upstreams_and_sites_come_out_of_the_files_nginx_reads(nginx, capsys
 
 
 def test_a_server_s_own_body_limit_wins_over_the_http_block_s_and_nginx_s_own(nginx, capsys):
-    site, default = run(capsys)["servers"]
+    default, site = run(capsys)["servers"]
     assert (site["client_max_body_size"], default["client_max_body_size"]) == ("10m", "2m")
     nginx["out"] = NGINX_T.replace("    client_max_body_size 2m;\n", "")
-    assert run(capsys)["servers"][1]["client_max_body_size"] == "1m"
+    assert run(capsys)["servers"][0]["client_max_body_size"] == "1m"
 
 
 def test_locations_nested_or_not_with_their_directives_read_as_nginx_reads_quotes(nginx, capsys):
-    site = run(capsys)["servers"][0]
+    site = run(capsys)["servers"][1]
     matches = [location["match"] for location in site["locations"]]
-    assert matches == ["/static/", "~ /\\.", "~ [.-][0-9a-fA-F]{8,}\\.[A-Za-z0-9]+$", "/"]
-    static, dotfiles, fingerprinted, app = site["locations"]
+    assert matches == ["/static/", "~ /\\.", "~ [.-][0-9a-fA-F]{8,}\\.[A-Za-z0-9]+$", "/", "/legacy/"]
+    static, dotfiles, fingerprinted, app, legacy = site["locations"]
     assert static["directives"] == {"alias": "/srv/hello/current/code/static/"}
     assert dotfiles["directives"] == {"return": "404"}
     assert app["directives"]["proxy_pass"] == "http://hello_app"
     assert app["directives"]["proxy_read_timeout"] == "60s"
-    assert app["directives"]["proxy_set_header"] == ["Host $host", "X-Forwarded-Prefix ", "X-Request ${request_id}x"]
+    # A header its if block sets counts as the location's.
+    assert app["directives"]["proxy_set_header"] == ["Host $host", "X-Forwarded-Prefix ", "X-Request ${request_id}x",
+                                                     "X-Post yes"]
+    # An include is followed where it stands, relative to nginx's directory; a Lua block is skipped whole.
+    assert legacy["directives"] == {"uwsgi_param": ["QUERY_STRING $query_string", "REQUEST_METHOD $request_method"],
+                                    "uwsgi_pass": "unix:/run/legacy/uwsgi.sock"}
 
 
 def test_a_configuration_nginx_refuses_is_reported_with_its_message(nginx, capsys):
