@@ -7,16 +7,23 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 
 
-def role_tags():
-    """Tags of each role's tasks/main.yml: of the tasks and of what their includes apply."""
+def task_file_tags(path):
+    """Tags of a task file's tasks, of what their includes apply, and of the task files it imports."""
     tags = set()
-    for main in (REPO / "roles").glob("*/tasks/main.yml"):
-        for task in yaml.safe_load(main.read_text()):
-            tags.update(task.get("tags", []))
-            for include in ("ansible.builtin.include_tasks", "ansible.builtin.include_role"):
-                if isinstance(task.get(include), dict):
-                    tags.update(task[include].get("apply", {}).get("tags", []))
+    for task in yaml.safe_load(path.read_text()):
+        tags.update(task.get("tags", []))
+        for include in ("ansible.builtin.include_tasks", "ansible.builtin.include_role"):
+            if isinstance(task.get(include), dict):
+                tags.update(task[include].get("apply", {}).get("tags", []))
+        if "ansible.builtin.import_tasks" in task:
+            tags.update(task_file_tags(path.parent / task["ansible.builtin.import_tasks"]))
     return tags
+
+
+def role_tags():
+    """Tags of each role's tasks, from its tasks/main.yml down."""
+    tags = set().union(*(task_file_tags(main) for main in (REPO / "roles").glob("*/tasks/main.yml")))
+    return tags - {"always"}  # Ansible's own
 
 
 def readme_tags():

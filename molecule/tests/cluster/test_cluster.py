@@ -257,10 +257,12 @@ def test_the_app_hosts_deploy_one_at_a_time_each_out_of_the_balancer_meanwhile(r
         address = apps[name].ansible.get_variables()["flask_app_listen"]
         reload_task = "TASK [wsgi.stack.nginx : Reload nginx on the web hosts whose upstream changed]"
         reloaded = f"changed: [{name} -> {web_host_name()}] => (item={web_host_name()})"
-        # Each step after the one before: marked down, nginx reloaded, the app server reloaded, marked up, reloaded.
+        # Each step after the one before: marked down, nginx reloaded, the release switched, the app server reloaded,
+        # marked up, reloaded.
         out = batch.index(f"+    server {address} weight=1 max_fails=1 fail_timeout=10s down;")
         out_live = batch.index(reloaded, batch.index(reload_task, out))
-        switched = batch.index("Gunicorn | reload gracefully", out_live)
+        linked = batch.index("TASK [wsgi.stack.flask_app : Switch the live release and record it]", out_live)
+        switched = batch.index("Gunicorn | reload gracefully", linked)
         back = batch.index(f"-    server {address} weight=1 max_fails=1 fail_timeout=10s down;", switched)
         assert batch.index(reloaded, batch.index(reload_task, back)) > back
 
