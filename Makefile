@@ -2,6 +2,7 @@
 # make test SCENARIO=x    lint, unit and sanity tests and scenario x only (LANES=1: one after another, not two at once)
 # make bench              the benchmark (bench/README.md); make bench BENCH_ARGS="--duration 30" passes options
 # make demo               the example app in one local container, at http://127.0.0.1:$(DEMO_PORT)/
+# make doctor             the doctor's read-only checks of the demo's container (playbooks/doctor.yml)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -18,10 +19,10 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv collection lint unit sanity suite bench bench-smoke test demo demo-stop clean
+.PHONY: help venv collection lint unit sanity suite bench bench-smoke test demo demo-stop doctor clean
 
 help:
-	@sed -n 's/^# //p' Makefile | head -n 4
+	@sed -n 's/^# //p' Makefile | head -n 5
 
 venv: $(VENV)/.installed
 
@@ -66,6 +67,9 @@ demo: venv collection
 
 demo-stop:
 	scripts/demo.sh stop
+
+doctor: venv collection
+	ansible-playbook -i examples/demo/hosts.yml playbooks/doctor.yml -e nginx_http_port=$(DEMO_PORT)
 
 clean:
 	rm -rf $(VENV) .cache

@@ -206,11 +206,26 @@ def task_names(tasks_dir, tasks, always=True):
     return names
 
 
+def contents_tasks(tasks_dir, file="main.yml", tags=()):
+    """A role's table of contents: the tasks of tasks/main.yml, with those of the task files it imports that only
+    import or include others (flask_app's stage.yml) in their place, each with the tags it inherits."""
+    tasks = []
+    for task in yaml.safe_load((tasks_dir / file).read_text()):
+        own = [*tags, *task.get("tags", [])]
+        imported = task.get("ansible.builtin.import_tasks")
+        if imported and all(set(entry) & {"ansible.builtin.import_tasks", "ansible.builtin.include_tasks"}
+                            for entry in yaml.safe_load((tasks_dir / imported).read_text())):
+            tasks += contents_tasks(tasks_dir, imported, own)
+        else:
+            tasks.append({**task, "tags": own})
+    return tasks
+
+
 def tagged_task_names(tag):
-    """The names of the tasks a tag selects in its role's tasks/main.yml, other than those every run has, unless the
-    tag selects only those (the checks' tags)."""
+    """The names of the tasks a tag selects in its role's table of contents, other than those every run has, unless
+    the tag selects only those (the checks' tags)."""
     tasks_dir = REPO / "roles" / role_of_tag(tag) / "tasks"
-    tagged = [task for task in yaml.safe_load((tasks_dir / "main.yml").read_text()) if tag in task.get("tags", [])]
+    tagged = [task for task in contents_tasks(tasks_dir) if tag in task["tags"]]
     return task_names(tasks_dir, tagged, always=False) or task_names(tasks_dir, tagged)
 
 

@@ -120,10 +120,14 @@ packages_missing:
   returned: always
   sample: [git]
 units:
-  description: Each unit asked for, with its load, active and enablement states as systemd names them.
+  description:
+    - Each unit asked for, with its load, active and enablement states as systemd names them, its automatic
+      restarts since it was started (a service's C(NRestarts), V("") for other units) and what it listens on (a
+      socket's C(Listen) entries, V([]) for other units).
   type: dict
   returned: always
-  sample: {nginx.service: {load: loaded, active: active, enabled: enabled}}
+  sample: {nginx.service: {load: loaded, active: active, enabled: enabled, restarts: "0", listen: []},
+           hello.socket: {load: loaded, active: active, enabled: enabled, restarts: "", listen: [/run/hello.sock (Stream)]}}
 users:
   description: Each user asked for, or V(null) when the host has none of that name.
   type: dict
@@ -181,7 +185,7 @@ import stat
 from ansible.module_utils.basic import AnsibleModule
 
 PLAIN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+")
-UNIT_PROPERTIES = {"LoadState": "load", "ActiveState": "active", "UnitFileState": "enabled"}
+UNIT_PROPERTIES = {"LoadState": "load", "ActiveState": "active", "UnitFileState": "enabled", "NRestarts": "restarts"}
 
 
 def read_packages(module, names):
@@ -205,14 +209,24 @@ def read_units(module, names):
     if not names:
         return {}
     rc, out, err = module.run_command([module.get_bin_path("systemctl", required=True), "show",
-                                       "--property", ",".join(UNIT_PROPERTIES), "--", *names])
+                                       "--property", ",".join([*UNIT_PROPERTIES, "Listen"]), "--", *names])
     if rc != 0:
         module.fail_json(msg=f"systemctl show failed: {err.strip()}")
-    # One block per unit, in the order asked, separated by an empty line.
-    blocks = [dict(line.split("=", 1) for line in block.splitlines()) for block in out.strip("\n").split("\n\n")]
+    # One block per unit, in the order asked, separated by an empty line; a property a unit lacks is left out, and
+    # Listen comes once per address.
+    blocks = []
+    for block in out.strip("\n").split("\n\n"):
+        properties = {"Listen": []}
+        for line in block.splitlines():
+            name, value = line.split("=", 1)
+            if name == "Listen":
+                properties["Listen"].append(value)
+            else:
+                properties[name] = value
+        blocks.append(properties)
     if len(blocks) != len(names):
         module.fail_json(msg=f"systemctl show answered for {len(blocks)} of {len(names)} units")
-    return {name: {key: block.get(prop, "") for prop, key in UNIT_PROPERTIES.items()}
+    return {name: {**{key: block.get(prop, "") for prop, key in UNIT_PROPERTIES.items()}, "listen": block["Listen"]}
             for name, block in zip(names, blocks)}
 
 

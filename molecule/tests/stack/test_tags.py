@@ -1,15 +1,11 @@
 """Every tag of the roles this scenario applies runs alone on a converged host, in check mode, and changes nothing."""
 import pytest
-import yaml
 
-from conftest import REPO, assert_tag_runs_alone, run_sites, scenario_app_server
+from conftest import REPO, assert_tag_runs_alone, contents_tasks, run_sites, scenario_app_server
 
 
 def tags_of(role):
-    tags = set()
-    for task in yaml.safe_load((REPO / "roles" / role / "tasks" / "main.yml").read_text()):
-        tags.update(task.get("tags", []))
-    return tags
+    return {tag for task in contents_tasks(REPO / "roles" / role / "tasks") for tag in task["tags"]} - {"always"}
 
 
 APP_SERVERS = ("gunicorn", "uwsgi")

@@ -12,8 +12,9 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.wsgi.stack.plugins.modules import host_state
 
 DPKG_OUT = "nginx\tii \t1.22.1-9+deb12u1\nold-tool\trc \t2.0-1\nhalf\tiU \t1.0-1\n"
-SYSTEMCTL_OUT = ("LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\n"
-                 "LoadState=not-found\nActiveState=inactive\nUnitFileState=\n")
+SYSTEMCTL_OUT = ("LoadState=loaded\nActiveState=active\nUnitFileState=enabled\nNRestarts=2\n\n"
+                 "LoadState=not-found\nActiveState=inactive\nUnitFileState=\n"
+                 "Listen=/run/a.sock (Stream)\nListen=127.0.0.1:8000 (Stream)\n")
 
 
 @pytest.fixture
@@ -58,8 +59,10 @@ def test_units_are_read_in_one_call_in_the_order_asked(commands, capsys):
     calls, answers = commands
     answers["systemctl"] = (0, SYSTEMCTL_OUT, "")
     result = run(capsys, units=["nginx.service", "gone.socket"])
-    assert result["units"] == {"nginx.service": {"load": "loaded", "active": "active", "enabled": "enabled"},
-                               "gone.socket": {"load": "not-found", "active": "inactive", "enabled": ""}}
+    assert result["units"] == {
+        "nginx.service": {"load": "loaded", "active": "active", "enabled": "enabled", "restarts": "2", "listen": []},
+        "gone.socket": {"load": "not-found", "active": "inactive", "enabled": "", "restarts": "",
+                        "listen": ["/run/a.sock (Stream)", "127.0.0.1:8000 (Stream)"]}}
     assert len(calls) == 1 and calls[0][-3:] == ["--", "nginx.service", "gone.socket"]
 
 
