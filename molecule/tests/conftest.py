@@ -163,6 +163,16 @@ def run_site(*args):
     return subprocess.run(site_command(*args), capture_output=True, text=True, check=False, env=ANSIBLE_ENV)
 
 
+def run_doctor(report_dir, since, *args):
+    """The doctor on the scenario's inventory, reading the logs of the last `since` seconds: the run, and each host's
+    verdict from its JSON report ({} when it wrote none)."""
+    report = report_dir / f"doctor-{time.monotonic_ns()}.json"
+    run = subprocess.run(["ansible-playbook", "-i", str(molecule_inventory()), str(REPO / "playbooks" / "doctor.yml"),
+                          "-e", json.dumps({"doctor_report": str(report), "doctor_since": max(int(since), 1)}), *args],
+                         capture_output=True, text=True, check=False, env=ANSIBLE_ENV)
+    return run, json.loads(report.read_text()) if report.exists() else {}
+
+
 def run_sites(argument_lists, at_once=4):
     """The site playbook once per list of arguments, `at_once` runs at a time; each run's output (both streams, in
     order) and return code."""

@@ -59,8 +59,12 @@ from ansible.errors import AnsibleFilterError
 FORWARDED = ("Host", "X-Forwarded-For", "X-Forwarded-Proto")
 # The nginx error log's own time stamp, local time.
 NGINX_TIME = re.compile(r"^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[(\w+)\]")
+ERROR_LEVELS = ("error", "crit", "alert", "emerg")
 WILDCARDS = ("0.0.0.0", "[::]", "*")
 CERTIFICATE_DAYS = 14
+# The layers in the order a request crosses them.
+LAYERS = ["services", "nginx configuration", "app server", "upstream", "server names", "site", "static files",
+          "forwarded headers", "timeouts", "recent errors"]
 # How the app servers' own exits end a traceback.
 APP_SERVER_EXITS = ("gunicorn.errors.", "SystemExit")
 
@@ -166,7 +170,8 @@ def app_layers(app):
     listen = app["listen"]
     socket_unit = f"{unit}.socket"
     # What the socket unit listens on, as systemd has it: "/run/app.sock (Stream)", "127.0.0.1:8000 (Stream)".
-    listening = [entry.rsplit(" (", 1)[0] for entry in ((app.get("units") or {}).get(socket_unit) or {}).get("listen", [])]
+    socket_state = (app.get("units") or {}).get(socket_unit) or {}
+    listening = [entry.rsplit(" (", 1)[0] for entry in socket_state.get("listen", [])]
     wild = [address for address in listening if not address.startswith("/") and host_of(address) in WILDCARDS]
     if wild:
         found.append(finding("wildcard_bind", f"The app server listens on {', '.join(wild)}: every network reaches it "
@@ -189,7 +194,8 @@ def app_layers(app):
                     "socket_permissions",
                     f"The socket {path} is {have[0]}:{have[1]} mode {have[2]}; nginx's user {app['nginx_user']} needs "
                     f"{wanted[0]}:{wanted[1]} mode {wanted[2]}",
-                    f"Run site.yml: {socket_unit} sets them ({app['server']}_socket_group, {app['server']}_socket_mode)."))
+                    f"Run site.yml: {socket_unit} sets them ({app['server']}_socket_group, "
+                    f"{app['server']}_socket_mode)."))
     probe = app.get("probe") or {}
     if probe.get("status") is None:
         errno = (probe.get("error") or {}).get("errno")
@@ -200,10 +206,12 @@ def app_layers(app):
             found.append(finding("app_no_answer", f"The app server did not answer on {listen}: {probe_text(probe)}",
                                  f"Read journalctl -u {unit}."))
     elif probe["status"] >= 500:
-        found.append(finding("app_error", f"The app answered {probe_text(probe)} on its health path {app['health_path']}",
+        found.append(finding("app_error", f"The app answered {probe_text(probe)} on its health path "
+                                          f"{app['health_path']}",
                              f"Read the app's error in journalctl -u {unit}."))
     layers.append(layer("app server", found, f"{listen}, asked for {app['health_path']} as {app['nginx_user']}: "
                                              f"{probe_text(probe)}"))
+    layers.append(layer("recent errors", journal_findings(app), f"journalctl -u {unit}.service, last {app['since']} s"))
     return layers
 
 
@@ -229,7 +237,8 @@ def site_servers(web):
 
 def web_layers(web, app):
     nginx = web.get("nginx") or {}
-    layers = [layer("services", unit_findings(web.get("units") or {}, web.get("unit")), units_text(web.get("units") or {}))]
+    units = web.get("units") or {}
+    layers = [layer("services", unit_findings(units, web.get("unit")), units_text(units))]
     if web.get("nginx") is None:
         return layers  # no nginx on the host: the services layer says so
     if not nginx.get("valid"):
@@ -281,7 +290,8 @@ def web_layers(web, app):
             if not any(name_matches(pattern, name) for pattern in certificate.get("names") or []):
                 found.append(finding("certificate_name", f"The certificate for {name} names "
                                      f"{', '.join(certificate.get('names') or []) or 'nothing'}",
-                                     "Add the name to nginx_server_names and run site.yml to get a certificate for it."))
+                                     "Add the name to nginx_server_names and run site.yml to get a certificate for "
+                                     "it."))
             days = certificate.get("days_left")
             if days is not None and days < CERTIFICATE_DAYS:
                 found.append(finding("certificate_expiring", f"The certificate for {name} expires in {days} days",
@@ -329,8 +339,9 @@ def web_layers(web, app):
         read = seconds(directives.get("proxy_read_timeout", directives.get("uwsgi_read_timeout")), 60)
         found = []
         if read < app["timeout"]:
-            found.append(finding("timeout_order", f"nginx waits {read:g} s for the app ({web['read_timeout_variable']}) "
-                                 f"but the app server lets a request run {app['timeout']} s ({app['timeout_variable']}): "
+            found.append(finding("timeout_order", f"nginx waits {read:g} s for the app "
+                                 f"({web['read_timeout_variable']}) but the app server lets a request run "
+                                 f"{app['timeout']} s ({app['timeout_variable']}): "
                                  "a slow request gets a 504 while its worker goes on",
                                  f"Raise {web['read_timeout_variable']} above {app['timeout_variable']}."))
         layers.append(layer("timeouts", found, f"nginx {read:g} s, {app['server']} {app['timeout']} s"))
@@ -346,19 +357,29 @@ def error_log_findings(web, app):
     for line in web.get("error_log") or []:
         match = NGINX_TIME.match(line)
         # Stamps of one format compare as text; since_stamp is the host's time doctor_since seconds ago.
-        if not match or match.group(2) not in ("error", "crit", "alert", "emerg") or match.group(1) < web["since_stamp"]:
+        if not match or match.group(2) not in ERROR_LEVELS or match.group(1) < web["since_stamp"]:
             continue
         for identifier, cause, fix in log_causes(line, web, app):
             if identifier not in seen:
                 seen.add(identifier)
                 found.append(finding(identifier, f"{cause} (at {match.group(1)})", fix))
-    if app is not None:
-        journal = "\n".join(app.get("journal") or [])
-        if "WORKER TIMEOUT" in journal or "HARAKIRI" in journal:
-            found.append(finding("app_timeout", f"{app['server']} killed a worker that ran longer than "
-                                 f"{app['timeout']} s ({app['timeout_variable']}): its request got a 502, or an empty 500",
-                                 f"Make the endpoint faster, or raise {app['timeout_variable']} (and "
-                                 f"{web['read_timeout_variable']} above it)."))
+    return found
+
+
+def journal_findings(app):
+    """The app server's journal over the window: workers killed for their time, and the service's failures."""
+    found = []
+    journal = app.get("journal") or []
+    if any("WORKER TIMEOUT" in line or "HARAKIRI" in line for line in journal):
+        found.append(finding("app_timeout", f"{app['server']} killed a worker that ran longer than {app['timeout']} s "
+                             f"({app['timeout_variable']}): its request got a 502, or an empty 500",
+                             f"Make the endpoint faster, or raise {app['timeout_variable']} (and "
+                             "nginx_upstream_read_timeout above it on the web hosts)."))
+    failures = [line for line in journal if re.search(r"\.service: Failed with result", line)]
+    if failures:
+        found.append(finding("unit_failed", f"{app['unit']}.service failed {len(failures)} times in the last "
+                             f"{app['since']} s ({failures[-1].split(': ', 1)[-1]})",
+                             f"Read why just before each failure: journalctl -u {app['unit']}.service."))
     return found
 
 
@@ -405,18 +426,14 @@ def doctor_verdict(observed):
     if not isinstance(observed, dict) or not {"app", "web"} <= set(observed):
         raise AnsibleFilterError("doctor_verdict takes the dict the doctor role reads, with app and web")
     app, web = observed["app"], observed["web"]
-    layers = []
-    if web:
-        layers += web_layers(web, app)
-    if app:
-        app_side = app_layers(app)
-        if web:
-            # One services layer for the host: nginx's units and the app server's.
-            layers[0] = layer("services", layers[0]["findings"] + app_side[0]["findings"],
-                              ", ".join(filter(None, [layers[0]["checked"], app_side[0]["checked"]])))
-            layers[2:2] = app_side[1:]  # after nginx's configuration, before its upstream
-        else:
-            layers = app_side
+    # A host in both groups has one layer of each name: nginx's findings, then the app server's.
+    merged = {}
+    for item in (web_layers(web, app) if web else []) + (app_layers(app) if app else []):
+        if item["layer"] in merged:
+            before = merged[item["layer"]]
+            item = layer(item["layer"], before["findings"] + item["findings"], f"{before['checked']}; {item['checked']}")
+        merged[item["layer"]] = item
+    layers = sorted(merged.values(), key=lambda item: LAYERS.index(item["layer"]))
     return {"ok": all(item["ok"] for item in layers), "layers": layers, "lines": lines_of(layers)}
 
 

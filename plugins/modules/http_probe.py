@@ -47,6 +47,11 @@ options:
   server_name:
     description: The name sent in the TLS handshake (SNI); defaults to the C(Host) header.
     type: str
+  source:
+    description:
+      - The local address to connect from, for a TCP O(address) only; a server that admits only some addresses (an
+        allow list that names the server's own listen address) then sees this one.
+    type: str
   as_user:
     description:
       - Connect as this user, with its groups, as a process of that user would. Needs the module to run as root.
@@ -225,6 +230,8 @@ def probe(params):
     connection.settimeout(params["timeout"])
     try:
         try:
+            if params["source"]:
+                connection.bind((params["source"].strip("[]"), 0))
             connection.connect(address)
         except OSError as error:
             return fail(result, error, started)
@@ -322,6 +329,7 @@ def main():
             "protocol": {"type": "str", "choices": ["http", "uwsgi"], "default": "http"},
             "tls": {"type": "bool", "default": False},
             "server_name": {"type": "str"},
+            "source": {"type": "str"},
             "as_user": {"type": "str"},
             "timeout": {"type": "float", "default": 10},
             "body_limit": {"type": "int", "default": 4096},
@@ -333,6 +341,8 @@ def main():
         target(params["address"])
     except ValueError as error:
         module.fail_json(msg=str(error))
+    if params["source"] and params["address"].startswith("unix:"):
+        module.fail_json(msg=f"source: only a TCP address has a source address; got address {params['address']!r}")
     if not params["path"].startswith("/") or any(character in params["path"] for character in " \r\n"):
         module.fail_json(msg=f"path must start with / and hold no space or line break; got {params['path']!r}")
     if any(any(character in f"{name}{value}" for character in "\r\n") for name, value in params["headers"].items()):

@@ -17,7 +17,7 @@ import uuid
 import pytest
 
 from conftest import (ANSIBLE_ENV, REPO, RUN_REPORT, app_host_names, inventory_host, molecule_inventory, recap_of,
-                      run_site, stack_of, under_load)
+                      run_doctor, run_site, stack_of, under_load)
 
 APP = REPO / "examples" / "app"
 UNIT = "gunicorn-hello"
@@ -368,3 +368,17 @@ def test_the_whole_cluster_converges_again_with_no_change(rollout, apps):
     assert result.returncode == 0, result.stdout + result.stderr
     for name in [web_host_name(), *apps]:
         assert recap_of(result.stdout, name)["changed"] == 0, result.stdout
+
+
+def test_the_doctor_finds_each_host_healthy_on_the_layers_it_has(apps, tmp_path):
+    # The errors of the failover tests above are older than the doctor's window.
+    run, verdicts = run_doctor(tmp_path, 5)
+    assert run.returncode == 0, run.stdout + run.stderr
+    green = {name: [layer["layer"] for layer in verdict["layers"] if layer["ok"]] for name, verdict in verdicts.items()}
+    assert green == {
+        web_host_name(): ["services", "nginx configuration", "upstream", "server names", "site", "forwarded headers",
+                          "recent errors"],
+        # Asked from its own address, the one address besides the balancer's that its allow list admits.
+        **{name: ["services", "app server", "recent errors"] for name in apps}}
+    for name in apps:
+        assert f"{apps[name].ansible.get_variables()['flask_app_listen']}, asked for /healthz" in run.stdout

@@ -8,14 +8,11 @@ import http.client
 import json
 import re
 import shlex
-import subprocess
 import time
-import uuid
 
 import pytest
 
-from conftest import (ANSIBLE_ENV, REPO, first_app_host_name, inventory_host, molecule_inventory, recap_of,
-                      run_site)
+from conftest import first_app_host_name, inventory_host, recap_of, run_doctor, run_site
 
 SITE = "/etc/nginx/sites-available/hello.conf"
 UPSTREAM = "/etc/nginx/wsgi-stack/upstreams/hello.conf"
@@ -28,14 +25,10 @@ PORT = 8089
 
 
 def doctor(tmp_path, since=3600, *args):
-    """One doctor run: its output and return code, and the host's verdict from the JSON report."""
-    report = tmp_path / f"doctor-{uuid.uuid4().hex}.json"
-    run = subprocess.run(
-        ["ansible-playbook", "-i", str(molecule_inventory()), str(REPO / "playbooks" / "doctor.yml"),
-         "-e", json.dumps({"doctor_report": str(report), "doctor_since": max(int(since), 1)}), *args],
-        capture_output=True, text=True, check=False, env=ANSIBLE_ENV)
-    assert report.exists(), run.stdout + run.stderr
-    return run, json.loads(report.read_text())[first_app_host_name()]
+    """One doctor run: its output and return code, and the host's verdict."""
+    run, verdicts = run_doctor(tmp_path, since, *args)
+    assert first_app_host_name() in verdicts, run.stdout + run.stderr
+    return run, verdicts[first_app_host_name()]
 
 
 def failed(verdict):
@@ -134,12 +127,13 @@ def syntax_error(host):
 
 
 def wildcard_bind(host):
-    sh(host, f"mkdir -p /run/systemd/system/{UNIT}.socket.d && printf '[Socket]\\nListenStream=\\nListenStream=0.0.0.0:8039\\n'"
-             f" > /run/systemd/system/{UNIT}.socket.d/doctor.conf && systemctl daemon-reload")
+    dropin = f"/run/systemd/system/{UNIT}.socket.d"
+    put_dropin = f"printf '[Socket]\\nListenStream=\\nListenStream=0.0.0.0:8039\\n' > {dropin}/doctor.conf"
+    sh(host, f"mkdir -p {dropin} && {put_dropin} && systemctl daemon-reload")
     sh(host, f"systemctl stop {UNIT}.service && systemctl restart {UNIT}.socket")
 
     def repair():
-        sh(host, f"rm -r /run/systemd/system/{UNIT}.socket.d && systemctl daemon-reload")
+        sh(host, f"rm -r {dropin} && systemctl daemon-reload")
         restart_app(host)
     return repair
 

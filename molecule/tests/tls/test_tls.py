@@ -16,7 +16,7 @@ import pytest
 import yaml
 from cryptography import x509
 
-from conftest import REPO, assert_tag_runs_alone, converge, run_site, run_sites, stack_of
+from conftest import REPO, assert_tag_runs_alone, converge, run_doctor, run_site, run_sites, stack_of
 
 NGINX_DEFAULTS = yaml.safe_load((REPO / "roles" / "nginx" / "defaults" / "main.yml").read_text())
 CA_PATH = "/etc/nginx/tls/wsgi-stack-ca/ca.crt"
@@ -253,6 +253,17 @@ def stapling_log_lines(host, start=0):
     """What nginx logged about stapling or OCSP since byte `start` of its error log."""
     log = host.file("/var/log/nginx/error.log").content_string if host.file("/var/log/nginx/error.log").exists else ""
     return [line for line in log[start:].splitlines() if re.search(r"stapling|OCSP", line, re.IGNORECASE)]
+
+
+def test_the_doctor_finds_the_site_healthy_over_http_and_https_with_its_certificate(host, tmp_path):
+    name = host.ansible.get_variables()["inventory_hostname"]
+    server_name = tls_settings(host)[0]
+    run, verdicts = run_doctor(tmp_path, 5, "--limit", name)
+    assert run.returncode == 0 and verdicts[name]["ok"], run.stdout + run.stderr
+    site = next(layer for layer in verdicts[name]["layers"] if layer["layer"] == "site")
+    # HTTP redirects; HTTPS answers, and the certificate it sent names the site and has weeks left (no finding).
+    assert f"http://{server_name}/healthz: 301" in site["checked"]
+    assert f"https://{server_name}/healthz: 200 OK" in site["checked"]
 
 
 def test_a_certificate_without_an_ocsp_responder_is_not_stapled(host):

@@ -23,7 +23,7 @@ HEALTHY = {
                                              "restarts": "0", "listen": []}},
         "socket": {"exists": True, "pw_name": "hello", "gr_name": "www-data", "mode": "0660"},
         "probe": {"status": 200, "reason": "OK", "error": None},
-        "journal": ["[INFO] Booting worker with pid: 12"],
+        "journal": ["[INFO] Booting worker with pid: 12"], "since": 600,
     },
     "web": {
         "unit": "nginx.service", "user": "www-data",
@@ -77,7 +77,7 @@ def test_a_healthy_host_passes_every_layer_in_the_order_a_request_crosses_them()
     assert [layer["layer"] for layer in verdict["layers"]] == [
         "services", "nginx configuration", "app server", "upstream", "server names", "site", "static files",
         "forwarded headers", "timeouts", "recent errors"]
-    assert verdict["lines"][0].startswith("ok   services: nginx.service active, gunicorn-hello.socket active")
+    assert verdict["lines"][0].startswith("ok   services: nginx.service active; gunicorn-hello.socket active")
 
 
 def test_an_error_older_than_the_window_is_not_counted_and_a_newer_one_is():
@@ -127,6 +127,9 @@ def test_an_error_older_than_the_window_is_not_counted_and_a_newer_one_is():
     (lambda o: o["web"]["error_log"].append("2026/12/05 10:01:00 [error] 7#7: *9 client intended to send too large "
                                             "body: 11534336 bytes"),
      "recent errors", "body_too_large", "11534336 bytes went over client_max_body_size"),
+    (lambda o: o["app"]["journal"].extend(["gunicorn-hello.service: Main process exited, code=exited, status=3/NOTIMPLEMENTED",
+                                           "gunicorn-hello.service: Failed with result 'exit-code'."] * 2),
+     "recent errors", "unit_failed", "failed 2 times in the last 600 s (Failed with result 'exit-code'.)"),
     (lambda o: o["web"]["probes"][1].update(status=None, error={"errno": "timeout"}), "site", "site_answer",
      "http://www.example.test/healthz through nginx: timeout"),
 ])
@@ -156,12 +159,14 @@ def test_uwsgi_s_protocol_passes_the_client_s_host_on_its_own():
 
 def test_a_configuration_that_does_not_load_is_not_judged_further():
     verdict = broken(lambda o: o["web"]["nginx"].update(valid=False, error="nginx: [emerg] bad\n", servers=[]))
-    assert [layer["layer"] for layer in verdict["layers"]] == ["services", "nginx configuration", "app server"]
+    assert [layer["layer"] for layer in verdict["layers"]] == ["services", "nginx configuration", "app server",
+                                                               "recent errors"]
 
 
 def test_an_app_host_behind_a_balancer_has_only_the_app_s_layers():
-    verdict = broken(lambda o: o.update(web=None))
-    assert [layer["layer"] for layer in verdict["layers"]] == ["services", "app server"]
+    verdict = broken(lambda o: (o.update(web=None), o["app"]["journal"].append("[CRITICAL] WORKER TIMEOUT (pid:12)")))
+    assert [layer["layer"] for layer in verdict["layers"]] == ["services", "app server", "recent errors"]
+    assert ("recent errors", "app_timeout") in failures(verdict)
 
 
 def test_input_without_app_and_web_is_refused():
@@ -174,4 +179,4 @@ def test_a_web_host_without_nginx_yet_has_only_its_services_layer_for_it():
         observed["web"].update(nginx=None, units={"nginx.service": {"load": "not-found", "active": "inactive"}})
     verdict = broken(no_nginx)
     assert ("services", "unit_missing") in failures(verdict)
-    assert [layer["layer"] for layer in verdict["layers"]] == ["services", "app server"]
+    assert [layer["layer"] for layer in verdict["layers"]] == ["services", "app server", "recent errors"]

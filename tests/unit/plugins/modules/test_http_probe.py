@@ -38,7 +38,8 @@ class Echo(http.server.BaseHTTPRequestHandler):
         if self.server.address_family == socket.AF_UNIX:
             peer_uid = struct.unpack("3i", self.request.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
         body = json.dumps({"path": self.path, "headers": dict(self.headers), "peer_uid": peer_uid,
-                           "hosts": self.headers.get_all("Host")}).encode()
+                           "hosts": self.headers.get_all("Host"),
+                           "peer": self.client_address[0] if self.client_address else None}).encode()
         self.send_response(201)
         self.send_header("Content-Type", "application/json")
         self.send_header("X-Seen", "one")
@@ -97,6 +98,12 @@ def test_a_host_header_in_any_case_is_the_one_sent(tcp_server, capsys):
     found = run(capsys, address=f"127.0.0.1:{tcp_server}", headers={"host": "example.com"})
     assert json.loads(found["body"])["hosts"] == ["example.com"]
     assert json.loads(run(capsys, address=f"127.0.0.1:{tcp_server}")["body"])["hosts"] == ["localhost"]
+
+
+def test_a_source_address_is_the_one_the_server_sees(tcp_server, capsys):
+    assert json.loads(run(capsys, address=f"127.0.0.1:{tcp_server}")["body"])["peer"] == "127.0.0.1"
+    found = run(capsys, address=f"127.0.0.1:{tcp_server}", source="127.0.0.2")
+    assert json.loads(found["body"])["peer"] == "127.0.0.2"
 
 
 def test_http_over_tcp_and_the_body_cut_at_its_limit(tcp_server, capsys):
@@ -244,6 +251,7 @@ def test_tls_to_a_server_that_speaks_plain_http_is_a_tls_error(tcp_server, capsy
     ({"address": "127.0.0.1:80", "path": "healthz"}, "path must start with /"),
     ({"address": "127.0.0.1:80", "headers": {"Host": "a\r\nX-Evil: 1"}}, "a name or value holds a line break"),
     ({"address": "127.0.0.1:80", "as_user": "no-such-user-here"}, "as_user: no user"),
+    ({"address": "unix:/run/app.sock", "source": "127.0.0.1"}, "source: only a TCP address"),
 ])
 def test_bad_input_fails_naming_the_option(capsys, args, message):
     found = run(capsys, **args)
