@@ -65,6 +65,8 @@ CERTIFICATE_DAYS = 14
 # The layers in the order a request crosses them.
 LAYERS = ["services", "nginx configuration", "app server", "upstream", "server names", "site", "static files",
           "forwarded headers", "timeouts", "recent errors"]
+# What the app servers log when the app cannot be loaded.
+BOOT_FAILURES = ("Worker failed to boot", "unable to load app", "no app loaded")
 # How the app servers' own exits end a traceback.
 APP_SERVER_EXITS = ("gunicorn.errors.", "SystemExit")
 
@@ -158,13 +160,7 @@ def traceback_last_line(lines):
 def app_layers(app):
     layers = []
     unit = app["unit"]
-    found = unit_findings(app.get("units") or {})
-    last = traceback_last_line(app.get("journal") or [])
-    if last and (app.get("probe") or {}).get("status") is None:
-        found.insert(0, finding("app_import", f"The app fails to start in {unit}: {last}",
-                                "Fix the app's code or its requirements (the traceback in journalctl -u "
-                                f"{unit}), then deploy again with site.yml."))
-    layers.append(layer("services", found, units_text(app.get("units") or {})))
+    layers.append(layer("services", unit_findings(app.get("units") or {}), units_text(app.get("units") or {})))
 
     found = []
     listen = app["listen"]
@@ -205,9 +201,9 @@ def app_layers(app):
         elif not found:
             found.append(finding("app_no_answer", f"The app server did not answer on {listen}: {probe_text(probe)}",
                                  f"Read journalctl -u {unit}."))
-    elif probe["status"] >= 500:
+    elif probe["status"] != app["health_status"]:
         found.append(finding("app_error", f"The app answered {probe_text(probe)} on its health path "
-                                          f"{app['health_path']}",
+                                          f"{app['health_path']}, not {app['health_status']} (flask_app_health_status)",
                              f"Read the app's error in journalctl -u {unit}."))
     layers.append(layer("app server", found, f"{listen}, asked for {app['health_path']} as {app['nginx_user']}: "
                                              f"{probe_text(probe)}"))
@@ -282,7 +278,9 @@ def web_layers(web, app):
         url = f"{scheme}://{name}{web['probe_path']}"
         asked.append(f"{url}: {probe_text(probe)}")
         status = probe.get("status")
-        if status is None or status >= 500 or (status in (400, 404, 421, 444) and covered.get(name)):
+        # The scheme that serves the app answers as the app does; the other one (HTTP beside HTTPS) redirects.
+        wrong = status != web["health_status"] if scheme == web["app_scheme"] else status is None or status >= 400
+        if wrong and covered.get(name, True):
             found.append(finding("site_answer", f"{url} through nginx: {probe_text(probe)}",
                                  "The other layers' findings name the cause."))
         certificate = probe.get("certificate")
@@ -367,9 +365,15 @@ def error_log_findings(web, app):
 
 
 def journal_findings(app):
-    """The app server's journal over the window: workers killed for their time, and the service's failures."""
+    """The app server's journal over the window: the app failing to load, workers killed for their time, and the
+    service's failures."""
     found = []
     journal = app.get("journal") or []
+    last = traceback_last_line(journal)
+    if last and any(marker in line for line in journal for marker in BOOT_FAILURES):
+        found.append(finding("app_import", f"The app fails to start in {app['unit']}: {last}",
+                             "Fix the app's code or its requirements (the traceback in journalctl -u "
+                             f"{app['unit']}), then deploy again with site.yml."))
     if any("WORKER TIMEOUT" in line or "HARAKIRI" in line for line in journal):
         found.append(finding("app_timeout", f"{app['server']} killed a worker that ran longer than {app['timeout']} s "
                              f"({app['timeout_variable']}): its request got a 502, or an empty 500",

@@ -190,7 +190,8 @@ BREAKAGES = {
         "static files", "static_dir_missing", "/srv/hello/current/code/hello/statics"),
     "nginx syntax error": (syntax_error, "nginx configuration", "nginx_syntax", "nonsense_directive"),
     "app server bound to 0.0.0.0": (wildcard_bind, "app server", "wildcard_bind", "0.0.0.0:8039"),
-    "app failing to import": (import_failure, "services", "app_import", "No module named 'hello_missing_module'"),
+    "app failing to import": (
+        import_failure, "recent errors", "app_import", "No module named 'hello_missing_module'"),
     "endpoint slower than nginx's read timeout": (
         slow_for_nginx, "recent errors", "upstream_timeout", "nginx_upstream_read_timeout"),
     "gunicorn kills the slow worker": (slow_for_gunicorn, "recent errors", "app_timeout", "gunicorn_timeout"),
@@ -219,6 +220,7 @@ def test_the_doctor_runs_in_check_mode(host, tmp_path):
     run, verdict = doctor(tmp_path, 3600, "--check")
     assert run.returncode == 0, run.stdout + run.stderr
     assert verdict["ok"], failed(verdict)
+    assert len(verdict["layers"]) == 10, verdict
 
 
 @pytest.mark.parametrize("breakage", list(BREAKAGES))
@@ -227,8 +229,8 @@ def test_the_doctor_names_each_breakage_and_is_green_after_its_repair(host, tmp_
     started = time.time()
     repair = make(host)
     try:
-        # From before the breakage: the doctor measures its window a few seconds after it starts.
-        run, verdict = doctor(tmp_path, time.time() - started + 10)
+        # From well before the breakage: the doctor measures its window only once its first probes are done.
+        run, verdict = doctor(tmp_path, time.time() - started + 60)
     finally:
         repair()
     assert run.returncode != 0, run.stdout
@@ -250,6 +252,8 @@ def test_a_failed_health_check_of_the_site_playbook_prints_the_doctor_s_verdict(
     output = run.stdout + run.stderr
     assert run.returncode != 0, output
     assert "wsgi.stack.doctor : Say each layer's verdict" in output, output
-    assert "ok   app server: unix:/run/hello/app.sock, asked for /healthz as www-data: 200 OK" in output, output
+    # The doctor names the cause: the app answers 200 where 204 is expected.
+    assert "FAIL app server: unix:/run/hello/app.sock, asked for /healthz as www-data: 200 OK" in output, output
+    assert "not 204 (flask_app_health_status)" in output, output
     # The check's own message still ends the run.
     assert "went live but" in output.split("wsgi.stack.doctor : Say each layer's verdict")[1], output

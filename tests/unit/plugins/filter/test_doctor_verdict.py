@@ -15,7 +15,7 @@ APP_LOCATION = {"match": "/", "directives": {
 HEALTHY = {
     "app": {
         "name": "hello", "server": "gunicorn", "unit": "gunicorn-hello", "listen": "unix:/run/hello/app.sock",
-        "health_path": "/healthz", "nginx_user": "www-data", "socket_user": "hello", "socket_group": "www-data",
+        "health_path": "/healthz", "health_status": 200, "nginx_user": "www-data", "socket_user": "hello", "socket_group": "www-data",
         "socket_mode": "0660", "timeout": 30, "timeout_variable": "gunicorn_timeout",
         "units": {"gunicorn-hello.socket": {"load": "loaded", "active": "active", "enabled": "enabled", "restarts": "",
                                             "listen": ["/run/hello/app.sock (Stream)"]},
@@ -41,7 +41,7 @@ HEALTHY = {
                    "probe": {"status": 200}},
         "probes": [{"item": ["example.test", "http"], "status": 200, "reason": "OK"},
                    {"item": ["www.example.test", "http"], "status": 200, "reason": "OK"}],
-        "probe_path": "/healthz", "since": 600, "since_stamp": "2026/12/05 10:00:00",
+        "probe_path": "/healthz", "health_status": 200, "app_scheme": "http", "since": 600, "since_stamp": "2026/12/05 10:00:00",
         "error_log": ["2026/12/05 09:59:59 [error] 7#7: *1 connect() failed (111: Connection refused) while "
                       "connecting to upstream"],
     },
@@ -109,12 +109,15 @@ def test_an_error_older_than_the_window_is_not_counted_and_a_newer_one_is():
      "wildcard_bind", "0.0.0.0:8000"),
     (lambda o: o["app"]["units"]["gunicorn-hello.socket"].update(listen=["127.0.0.1:9 (Stream)"]), "app server",
      "listen_mismatch", "listens on 127.0.0.1:9"),
-    (lambda o: (o["app"].update(probe={"status": None, "error": {"errno": "timeout"}}),
-                o["app"]["journal"].extend(["Traceback (most recent call last):", '  File "/a.py", line 1',
-                                            "    import nope", "ModuleNotFoundError: No module named 'nope'",
-                                            "Traceback (most recent call last):", '  File "/g.py", line 9',
-                                            "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>"])),
-     "services", "app_import", "No module named 'nope'"),
+    (lambda o: o["app"]["journal"].extend(["Traceback (most recent call last):", '  File "/a.py", line 1',
+                                           "    import nope", "ModuleNotFoundError: No module named 'nope'",
+                                           "Traceback (most recent call last):", '  File "/g.py", line 9',
+                                           "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>"]),
+     "recent errors", "app_import", "No module named 'nope'"),
+    (lambda o: o["app"].update(probe={"status": 404, "reason": "NOT FOUND"}), "app server", "app_error",
+     "404 NOT FOUND on its health path /healthz, not 200"),
+    (lambda o: o["web"]["probes"][0].update(status=301, reason="Moved Permanently"), "site", "site_answer",
+     "http://example.test/healthz through nginx: 301"),
     (lambda o: o["app"].update(probe={"status": None, "error": {"errno": "EACCES", "message": "denied"}}),
      "app server", "socket_permissions", "may not connect"),
     (lambda o: set_directive(o, "proxy_read_timeout", "10s"), "timeouts", "timeout_order",
@@ -180,3 +183,19 @@ def test_a_web_host_without_nginx_yet_has_only_its_services_layer_for_it():
     verdict = broken(no_nginx)
     assert ("services", "unit_missing") in failures(verdict)
     assert [layer["layer"] for layer in verdict["layers"]] == ["services", "app server", "recent errors"]
+
+
+def test_a_request_error_s_traceback_alone_is_no_failure_to_start():
+    verdict = broken(lambda o: o["app"]["journal"].extend(
+        ["Traceback (most recent call last):", '  File "/a.py", line 1', "KeyError: 'user'"]))
+    assert verdict["ok"], failures(verdict)
+
+
+def test_over_https_the_http_name_redirects_and_https_answers_as_the_app():
+    def tls(observed):
+        observed["web"].update(app_scheme="https", probes=[
+            {"item": ["example.test", "http"], "status": 301, "reason": "Moved Permanently"},
+            {"item": ["example.test", "https"], "status": 200, "reason": "OK",
+             "certificate": {"names": ["example.test"], "days_left": 60}}])
+        observed["web"]["names"] = ["example.test"]
+    assert broken(tls)["ok"]
