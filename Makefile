@@ -19,7 +19,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv collection lint unit sanity suite bench bench-smoke test demo demo-stop doctor clean
+.PHONY: help venv collection lint unit docs sanity suite bench bench-smoke test demo demo-stop doctor release clean
 
 help:
 	@sed -n 's/^# //p' Makefile | head -n 5
@@ -42,9 +42,14 @@ $(COLLECTIONS)/ansible_collections/wsgi/stack:
 lint: venv collection
 	yamllint --strict .
 	ansible-lint
+	antsibull-changelog lint
 
 unit: venv collection
 	pytest -q tests/unit
+
+# Each role's README.md, written from its meta/argument_specs.yml (tests/unit/test_role_docs.py checks them).
+docs: venv
+	python3 scripts/role_docs.py
 
 # ansible-test sanity, with no ignore file.
 sanity: venv collection
@@ -70,6 +75,11 @@ demo-stop:
 
 doctor: venv collection
 	ansible-playbook -i examples/demo/hosts.yml playbooks/doctor.yml -e nginx_http_port=$(DEMO_PORT)
+
+# The version galaxy.yml holds (bump it first): its fragments into CHANGELOG.md, then the tarball, whose path it prints.
+release: venv
+	antsibull-changelog release
+	ansible-galaxy collection build --force --output-path .cache/dist . | sed -n 's/^Created collection for .* at //p'
 
 clean:
 	rm -rf $(VENV) .cache

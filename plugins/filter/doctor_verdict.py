@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: doctor_verdict
 short_description: A deployed stack's verdict per layer, each failure with its likely cause and its fix
-version_added: 0.4.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Judges what the doctor role read of a host (the app server's units, socket and answer; nginx's configuration as

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: env_file_value
 short_description: A value quoted for a systemd environment file
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Returns the value as a double-quoted string that systemd's C(EnvironmentFile=) and a POSIX shell both read back

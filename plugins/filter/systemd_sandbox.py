@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: systemd_sandbox
 short_description: The systemd directives that confine an app server's service
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Returns the lines of a C([Service]) section that confine a Flask app's server (gunicorn or uWSGI) run as an

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: upstream_down
 short_description: The app hosts a balancer marks down while some of them deploy
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Given the servers of an nginx upstream (as M(wsgi.stack.upstream_members) lists them), the hosts taken out for

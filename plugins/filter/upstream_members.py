@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: upstream_members
 short_description: The servers of an nginx upstream, from the hosts that run the app
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Returns one entry per host, in the order given, with the address the host's app server listens on

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: tree_hash
 short_description: A short hash of a directory's files on the controller, names and contents
-version_added: 0.4.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Hashes every regular file under a directory on the controller, hidden ones included, by its path relative to the

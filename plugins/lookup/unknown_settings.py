@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: unknown_settings
 short_description: The variables named like a wsgi.stack setting that no role of the collection takes
-version_added: 0.4.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Compares variable names with the options of every role's argument specs in the collection and returns those no

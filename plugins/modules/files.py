@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 module: files
 short_description: Directories, files, links and removals, in one round trip
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Puts a list of paths into the state given for each, in order, in one call on the host instead of one call per

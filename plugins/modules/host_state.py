@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 module: host_state
 short_description: What a role needs to know of a host, read in one round trip
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Reads, in one call on the host, which Debian packages are installed, the state of systemd units, users and

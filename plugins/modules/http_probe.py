@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 module: http_probe
 short_description: One request to a server, over a unix socket or TCP, as a given user, and what came back
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Connects to an address on the host, a unix socket or a TCP port, optionally as another user (the socket's

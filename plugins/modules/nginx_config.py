@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 module: nginx_config
 short_description: nginx's configuration files written as one transaction, kept only if nginx -t passes
-version_added: 0.4.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Puts a list of paths into their states as M(wsgi.stack.files) does, in one round trip, then tests the whole

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 module: nginx_facts
 short_description: nginx's whole configuration as it would load it, tested and read into its sites
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - Runs C(nginx -T), which tests the configuration and prints every file it reads, and returns whether the test

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: account_name
 short_description: Whether a value can name a system user or group
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - True for 1 to 32 lowercase letters, digits, C(_) or C(-), starting with a letter or C(_), such as C(hello) or

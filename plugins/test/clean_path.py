@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: clean_path
 short_description: Whether a value is an absolute path in its normal form, safe to write into a config file
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - True for an absolute path of letters, digits, C(.), C(_), C(-) and C(/) that normalising leaves unchanged.

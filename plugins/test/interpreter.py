@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: interpreter
 short_description: Whether a value names a Python interpreter to run
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - >-

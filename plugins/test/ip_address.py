@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: ip_address
 short_description: Whether a value is one IPv4 or IPv6 address, or with O(network) a network in CIDR form too
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - True for an address as Python's C(ipaddress) reads it (V(10.0.0.10), V(2001:db8::1)), without brackets, a zone

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: listen_address
 short_description: Whether a value is a bind an app server may listen on
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - True for C(unix:/run/PATH.sock), or for C(ADDRESS:PORT) where ADDRESS is one IPv4 address or one IPv6 address in

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: nginx_duration
 short_description: Whether a value is a time as nginx reads it
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - >-

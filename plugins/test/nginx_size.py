@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: nginx_size
 short_description: Whether a value is a size as nginx reads it
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - >-

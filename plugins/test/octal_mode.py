@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: octal_mode
 short_description: Whether a value is a file mode written in octal with its leading zero
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - >-

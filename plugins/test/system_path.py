@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: system_path
 short_description: Whether a path is a directory of the operating system, or above or inside one
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - True for C(/), for a path inside a tree the system owns (C(/etc), C(/root), C(/boot), C(/dev), C(/proc),

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = """
 name: wildcard_bind
 short_description: Whether a value binds a port on every address of the machine
-version_added: 0.3.0
+version_added: 0.2.0
 author: wsgi.stack maintainers (@wsgi-stack)
 description:
   - True for C(:PORT), C(*:PORT), C(0.0.0.0:PORT) and C([::]:PORT) in any spelling of the unspecified address
