@@ -6,7 +6,15 @@ set -euo pipefail
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(bookworm trixie)
 packages=systemd,systemd-sysv,python3,ca-certificates,iproute2,sudo,procps
-mirror=${WSGI_STACK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The Debian mirror and HTTP proxy this machine's apt uses, so that a machine behind a local mirror or a proxy builds
+# the images, and their apt runs, the same way; WSGI_STACK_DEBIAN_MIRROR overrides the mirror.
+host_mirror() {
+  # The lists apt downloaded say which repository is Debian's own (a docker.list or a PPA is not).
+  apt-get indextargets --format '$(REPO_URI)' 'Label: Debian' 2>/dev/null | grep -m 1 -E '^https?://' \
+    || echo http://deb.debian.org/debian
+}
+mirror=${WSGI_STACK_DEBIAN_MIRROR:-$(host_mirror)}
+proxy=$(apt-config dump --format '%v%n' Acquire::http::Proxy 2>/dev/null | head -n 1)
 local_ca_dir=/usr/local/share/ca-certificates
 
 command -v debootstrap >/dev/null 2>&1 || {
@@ -23,9 +31,12 @@ for suite in "${suites[@]}"; do
   fi
   rootfs=$(mktemp -d "/var/tmp/wsgi-stack-rootfs-$suite.XXXXXX")
   trap 'rm -rf "$rootfs"' EXIT
-  echo "images: debootstrap $suite"
-  debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >"$rootfs.log" 2>&1 \
+  echo "images: debootstrap $suite from $mirror${proxy:+ through $proxy}"
+  http_proxy=$proxy debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >"$rootfs.log" 2>&1 \
     || { tail -n 20 "$rootfs.log" >&2; exit 1; }
+  if [ -n "$proxy" ]; then
+    printf 'Acquire::http::Proxy "%s";\n' "$proxy" >"$rootfs/etc/apt/apt.conf.d/01proxy"
+  fi
   # Trust the same extra CAs as this machine, so pip and apt inside the container verify TLS like the host.
   mkdir -p "$rootfs$local_ca_dir"
   find "$local_ca_dir" -maxdepth 1 -name '*.crt' -exec cp {} "$rootfs$local_ca_dir/" \; 2>/dev/null || true

@@ -9,6 +9,8 @@ import yaml
 from test_tags import REPO
 
 GALAXY = yaml.safe_load((REPO / "galaxy.yml").read_text())
+# A name of the test bench's files, which the tarball leaves out.
+LEFT_OUT_FILES = rb"(scripts|molecule)/[\w.-]+\.(sh|py)\b|\.config/molecule"
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +30,8 @@ def test_the_tarball_holds_the_roles_playbooks_and_plugins(tarball):
         for part in ("tasks/main.yml", "defaults/main.yml", "meta/argument_specs.yml"):
             assert f"roles/{role}/{part}" in tarball
     for path in ("playbooks/site.yml", "playbooks/rollback.yml", "meta/runtime.yml", "README.md", "LICENSES/MIT.txt",
-                 "LICENSES/GPL-3.0-or-later.txt", "MANIFEST.json", "plugins/modules/nginx_config.py", "examples/inventory/group_vars/all.yml"):
+                 "LICENSES/GPL-3.0-or-later.txt", "MANIFEST.json", "plugins/modules/nginx_config.py",
+                 "examples/inventory/group_vars/all.yml", "CHANGELOG.md"):
         assert path in tarball, path
 
 
@@ -43,5 +46,5 @@ def test_the_tarball_leaves_out_the_test_bench_and_local_state(tarball):
 def test_nothing_in_the_tarball_calls_the_scripts_it_leaves_out(tarball):
     # The changelog tells the project's history, scripts included; nothing else may name one.
     callers = [name for name, content in tarball.items()
-               if content and not name.startswith("changelogs/") and re.search(rb"scripts/[\w.-]+\.sh", content)]
+               if content and not name.startswith("changelogs/") and re.search(LEFT_OUT_FILES, content)]
     assert callers == []
