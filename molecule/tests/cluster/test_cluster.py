@@ -290,6 +290,18 @@ def test_a_rollback_goes_back_across_the_group_and_fails_no_request(rollout, app
     assert " down;" not in inventory_host(web_host_name()).check_output("nginx -T 2>/dev/null")
 
 
+def test_a_rollback_to_the_live_release_leaves_every_host_serving(rollout, apps):
+    live = {host.file("/srv/hello/current").linked_to for host in apps.values()}
+    assert len(live) == 1, live
+    run = subprocess.run(["ansible-playbook", "-i", str(molecule_inventory()), str(REPO / "playbooks" / "rollback.yml"),
+                          "-e", f"flask_app_rollback_to={live.pop().rsplit('/', 1)[1]}"],
+                         capture_output=True, text=True, check=False, env=ANSIBLE_ENV)
+    assert run.returncode == 0, run.stdout + run.stderr
+    # No host changes release, so none leaves the balancer: nothing is marked down, switched or reloaded.
+    for name in [web_host_name(), *apps]:
+        assert recap_of(run.stdout, name)["changed"] == 0, run.stdout
+
+
 def test_a_host_whose_release_fails_after_its_switch_stays_out_until_a_run_succeeds(rollout, apps):
     step = rollout["v4"]
     first, *rest = sorted(apps)
