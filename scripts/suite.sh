@@ -31,11 +31,14 @@ if ! docker info >/dev/null 2>&1; then
   started_engine=true
 fi
 scripts/images.sh
-# The load tool the deploy tests count requests with.
-command -v wrk >/dev/null 2>&1 || {
+# wrk: the load the deploy tests count requests with; ssh: the release scenario reaches its host as users do.
+missing=()
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
+if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-}
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
 
 # A job never timed comes first (it may well be the longest); jobs never timed keep their order.
 for job in "${jobs[@]}"; do
