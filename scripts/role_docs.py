@@ -163,8 +163,8 @@ def example(fqcn, entry_point="main"):
     return lines + ([f"    tasks_from: {entry_point}"] if entry_point != "main" else []) + ["```", ""]
 
 
-def usage(fqcn, options):
-    lines = ["## Usage", "", *example(fqcn)]
+def usage(fqcn, options, entry_point="main"):
+    lines = ["## Usage", "", *example(fqcn, entry_point)]
     required = [code(name) for name, spec in options.items() if (spec or {}).get("required")]
     if required:
         lines += [f"Set its required variables first: {', '.join(required)}.", ""]
@@ -172,10 +172,16 @@ def usage(fqcn, options):
     return lines + ([*table(options), ""] if options else ["None.", ""])
 
 
+def lead(specs):
+    """The entry point a role's documentation leads with: main, or the first where a role has none (an internal one)."""
+    return "main" if "main" in specs else next(iter(specs))
+
+
 def entry_points(fqcn, specs):
-    """The entry points besides main, one line each, then the variables of those whose variables differ."""
-    main = specs["main"]
-    others = {name: spec or {} for name, spec in specs.items() if name != "main"}
+    """The entry points besides the lead one, one line each, then the variables of those whose variables differ."""
+    first = lead(specs)
+    main = specs[first]
+    others = {name: spec or {} for name, spec in specs.items() if name != first}
     if not others:
         return []
     lines = ["## Other entry points", "", "Each runs on its own through `tasks_from`:", "",
@@ -184,11 +190,11 @@ def entry_points(fqcn, specs):
     for name, spec in others.items():
         if spec == main:
             # An entry point that reuses main's specification (a YAML alias) has nothing of its own to say.
-            lines.append(f"- {code(name)}: the same description and variables as `main`.")
+            lines.append(f"- {code(name)}: the same description and variables as {code(first)}.")
         else:
             lines.append(f"- {code(name)}: {markup(spec.get('short_description', ''))} "
                          + (f"Its variables are under {code(name)} below." if name in differ
-                            else "Same variables as `main`."))
+                            else f"Same variables as {code(first)}."))
     lines.append("")
     for name, spec in differ.items():
         lines += [f"### {code(name)}", ""]
@@ -203,8 +209,9 @@ def render(role):
     galaxy = load(role.parents[1] / "galaxy.yml")
     fqcn = f"{galaxy['namespace']}.{galaxy['name']}.{role.name}"
     specs = load(role / "meta" / "argument_specs.yml")["argument_specs"]
-    main = specs["main"]
-    lines = [*intro(role, fqcn, main), *usage(fqcn, main.get("options") or {}), *entry_points(fqcn, specs)]
+    main = specs[lead(specs)]
+    lines = [*intro(role, fqcn, main), *usage(fqcn, main.get("options") or {}, lead(specs)),
+             *entry_points(fqcn, specs)]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

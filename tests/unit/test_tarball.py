@@ -6,6 +6,7 @@ import tarfile
 import pytest
 import yaml
 
+from test_role_defaults import load
 from test_tags import REPO
 
 GALAXY = yaml.safe_load((REPO / "galaxy.yml").read_text())
@@ -27,7 +28,10 @@ def tarball(tmp_path_factory):
 def test_the_tarball_holds_the_roles_playbooks_and_plugins(tarball):
     roles = sorted(path.name for path in (REPO / "roles").iterdir())
     for role in roles:
-        for part in ("tasks/main.yml", "defaults/main.yml", "meta/argument_specs.yml"):
+        specs = load(REPO / "roles" / role / "meta" / "argument_specs.yml")["argument_specs"]
+        # Each documented entry point's tasks: main, or an internal role's own (app_server has no main).
+        entry_points = [f"tasks/{name}.yml" for name in specs]
+        for part in (*entry_points, "defaults/main.yml", "meta/argument_specs.yml"):
             assert f"roles/{role}/{part}" in tarball
     for path in ("playbooks/site.yml", "playbooks/rollback.yml", "meta/runtime.yml", "README.md", "LICENSES/MIT.txt",
                  "LICENSES/GPL-3.0-or-later.txt", "MANIFEST.json", "plugins/modules/nginx_config.py",

@@ -7,7 +7,8 @@ def test_the_roles_settings_are_known():
     for name in ("flask_app_name", "gunicorn_workers", "uwsgi_extra_settings", "nginx_server_names",
                  "python_venv_path"):
         assert name in known
-    assert all(name.startswith(("flask_app_", "gunicorn_", "uwsgi_", "nginx_", "python_venv_", "doctor_")) for name in known)
+    assert all(name.startswith(("flask_app_", "gunicorn_", "uwsgi_", "nginx_", "python_venv_", "doctor_", "app_server_"))
+               for name in known)
 
 
 def test_a_misspelt_setting_is_reported_with_the_closest_known_one():
