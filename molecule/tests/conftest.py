@@ -71,8 +71,9 @@ def stack(host):
     return stack_of(host)
 
 
-def stack_of(host):
-    variables = host.ansible.get_variables()
+def stack_of(host, play_vars=None):
+    """The stack the host's inventory sets up; play_vars, a play's own variables, outrank the inventory's."""
+    variables = {**host.ansible.get_variables(), **(play_vars or {})}
     name = variables["flask_app_name"]
     server = variables.get("flask_app_server", "gunicorn")
     return Stack(

@@ -33,8 +33,9 @@ def test_the_tarball_holds_the_roles_playbooks_and_plugins(tarball):
         entry_points = [f"tasks/{name}.yml" for name in specs]
         for part in (*entry_points, "defaults/main.yml", "meta/argument_specs.yml"):
             assert f"roles/{role}/{part}" in tarball
-    for path in ("playbooks/site.yml", "playbooks/rollback.yml", "meta/runtime.yml", "README.md", "LICENSES/MIT.txt",
-                 "LICENSES/GPL-3.0-or-later.txt", "MANIFEST.json", "plugins/modules/nginx_config.py",
+    for path in ("playbooks/site.yml", "playbooks/rollback.yml", "playbooks/vars/rolling.yml", "meta/runtime.yml",
+                 "README.md", "LICENSES/MIT.txt", "LICENSES/GPL-3.0-or-later.txt", "MANIFEST.json",
+                 "plugins/modules/nginx_config.py",
                  "examples/inventory/group_vars/all.yml", "CHANGELOG.md"):
         assert path in tarball, path
 

@@ -1,48 +1,37 @@
 """Two apps on one host, deployed by one run of examples/two-apps/site.yml (the site playbook once per app): each
 answers on its own name with its own user, socket, units and server block, and neither can read the other's files."""
-import urllib.error
-import urllib.request
-
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, stack_of
 
 APPS = {play["vars"]["flask_app_name"]: play["vars"]
         for play in yaml.safe_load((REPO / "examples" / "two-apps" / "site.yml").read_text())}
-PORT = yaml.safe_load((REPO / "molecule" / "apps" / "host_vars" / "wsgi-stack-apps.yml").read_text())["nginx_http_port"]
 # What the app's user must not read of the other app: its environment file, its code and its data.
 PRIVATE = ["/etc/{app}/env", "/srv/{app}/current/code/{app}/__init__.py", "/var/lib/{app}/instance"]
-
-
-def get(name, path="/"):
-    request = urllib.request.Request(f"http://127.0.0.1:{PORT}{path}", headers={"Host": name})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
 
 
 def test_the_apps_are_two():
     assert sorted(APPS) == ["hello", "notes"]
 
 
-def test_each_app_answers_on_its_own_name():
-    status, body = get("hello.example.com")
-    assert status == 200 and b"Hello from the first app" in body
-    status, body = get("notes.example.com", "/notes")
-    assert status == 200 and b"Hello from the first app" not in body
+def test_each_app_answers_on_its_own_name(host):
+    hello, notes = stack_of(host, APPS["hello"]), stack_of(host, APPS["notes"])
+    assert (hello.server_name, notes.server_name) == ("hello.example.com", "notes.example.com")
+    page = hello.get()
+    assert page.status == 200 and b"Hello from the first app" in page.body
+    page = notes.get("notes")
+    assert page.status == 200 and b"Hello from the first app" not in page.body
     # Only notes has /notes: each name reaches its own app.
-    assert get("hello.example.com", "/notes")[0] == 404
+    assert hello.get("notes").status == 404
 
 
 @pytest.mark.parametrize("app", sorted(APPS))
 def test_each_app_serves_its_static_files_through_nginx(app, host):
     static = host.file(f"/srv/{app}/current/code/{app}/static")
     name = sorted(static.listdir())[0]
-    status, body = get(APPS[app]["nginx_server_names"][0], f"/static/{name}")
-    assert status == 200 and body == host.file(f"{static.path}/{name}").content
+    page = stack_of(host, APPS[app]).get(f"static/{name}")
+    assert page.status == 200 and page.body == host.file(f"{static.path}/{name}").content
 
 
 @pytest.mark.parametrize("app", sorted(APPS))

@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import ansible_collections
@@ -84,13 +83,6 @@ def installed(tmp_path_factory):
     return installed
 
 
-def get(path=""):
-    request = urllib.request.Request(f"http://127.0.0.1:{HOST_VARS['nginx_http_port']}/{path}",
-                                     headers={"Host": HOST_VARS["nginx_server_names"][0]})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, response.read().decode()
-
-
 def summary(output):
     """The lines of the run's summary of the host."""
     match = re.search(r"^TASK \[Say what the host serves and runs\].*?\n(ok: .*?\n\}\n)", output,
@@ -132,11 +124,11 @@ def test_a_dry_run_on_the_new_host_runs_to_the_end_and_changes_nothing(installed
     assert not host.file("/etc/systemd/system/gunicorn-hello.service").exists
 
 
-def test_the_first_run_over_ssh_as_a_sudo_user_deploys_without_pipelining(installed, host):
+def test_the_first_run_over_ssh_as_a_sudo_user_deploys_without_pipelining(installed, host, stack):
     result = installed.run(pipelining=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    status, body = get()
-    assert status == 200 and "Hello from wsgi.stack" in body
+    page = stack.get()
+    assert page.status == 200 and b"Hello from wsgi.stack" in page.body
     assert summary(result.stdout) == [
         f"serves http://release.hello.test:{HOST_VARS['nginx_http_port']}/",
         f"nginx {host.package('nginx').version.split('-')[0]}",
@@ -154,7 +146,7 @@ def test_the_second_run_changes_nothing(installed, host):
     assert summary(result.stdout)[2].startswith(f"hello release {live_release(host)}, on gunicorn"), result.stdout
 
 
-def test_a_new_release_builds_its_venv_as_the_build_user_with_pipelining(installed, host, tmp_path):
+def test_a_new_release_builds_its_venv_as_the_build_user_with_pipelining(installed, host, stack, tmp_path):
     source = tmp_path / "app"
     shutil.copytree(installed.root / "examples" / "app", source)
     with (source / "requirements.txt").open("a") as requirements:
@@ -170,5 +162,5 @@ def test_a_new_release_builds_its_venv_as_the_build_user_with_pipelining(install
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"^TASK \[wsgi\.stack\.python_venv : Install the requirements as the build user\] \**\n"
                      rf"changed: \[{HOST}\]", result.stdout, re.MULTILINE), result.stdout
-    assert get()[0] == 200
+    assert stack.get().status == 200
     assert host.file("/var/lib/hello/deployed-by").mtime > before
