@@ -164,10 +164,12 @@ def example(fqcn, entry_point="main"):
 
 
 def usage(fqcn, options, entry_point="main"):
-    lines = ["## Usage", "", *example(fqcn, entry_point)]
+    # An internal role (no main) is applied by the collection's other roles, never by a play: no example to copy.
+    lines = ["## Usage", "", *example(fqcn, entry_point)] if entry_point == "main" else []
     required = [code(name) for name, spec in options.items() if (spec or {}).get("required")]
     if required:
-        lines += [f"Set its required variables first: {', '.join(required)}.", ""]
+        lead_in = "Set its required variables first" if entry_point == "main" else "Its callers set"
+        lines += [f"{lead_in}: {', '.join(required)}.", ""]
     lines += ["## Variables", ""]
     return lines + ([*table(options), ""] if options else ["None.", ""])
 
@@ -184,8 +186,9 @@ def entry_points(fqcn, specs):
     others = {name: spec or {} for name, spec in specs.items() if name != first}
     if not others:
         return []
-    lines = ["## Other entry points", "", "Each runs on its own through `tasks_from`:", "",
-             *example(fqcn, next(iter(others)))]
+    lines = (["## Other entry points", "", "Each runs on its own through `tasks_from`:", "",
+              *example(fqcn, next(iter(others)))] if first == "main"
+             else ["## Other entry points", "", "The calling roles include each through `tasks_from`:", ""])
     differ = {name: spec for name, spec in others.items() if spec.get("options") != main.get("options")}
     for name, spec in others.items():
         if spec == main:
